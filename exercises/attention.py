@@ -1,0 +1,136 @@
+# Your copy of the exercises in this module: replace each `raise NotImplementedError(...)`
+# with your code, then run the tests named in its message. (Generated from the
+# reference by `python -m grader build`; the docstrings are your specification.)
+"""Exercises 4 and 6: self-attention, first plain, then learned.
+
+Self-attention turns a sequence of ``T`` word vectors into another sequence of
+``T`` vectors. Output ``i`` is a weighted average of all the inputs, and the
+weights say how much word ``i`` should look at word ``j``:
+
+    y_i = sum_j w_ij x_j        or, for the whole sequence,   Y = W X
+
+with ``X`` of shape ``(T, k)``, one row per word. Where do the weights come
+from? From the words themselves: ``x_i . x_j`` is large when the two vectors
+point the same way. Divided by ``sqrt(k)`` (a dot product of ``k`` terms grows
+like ``sqrt(k)``, and huge scores would make the softmax pick one word and
+learn nothing about the rest), then a softmax along each row turns the
+scores into positive weights that sum to 1:
+
+    W = softmax(X X^T / sqrt(k))          (softmax over the last dimension)
+
+Padding must not be looked at, so padded keys get weight 0 (the mask of
+Exercise 2). That is all of Exercise 4: there is nothing to learn in it yet.
+
+Exercise 6 makes it learnable. ``X`` plays three roles above: the word that
+asks (the query, row ``i`` of the left ``X``), the words it is compared with
+(the keys, ``X^T``) and the words that are averaged (the values, the right
+``X``). Giving each role its own linear map lets training decide what to ask,
+what to match and what to pass on:
+
+    Q = X Wq,   K = X Wk,   V = X Wv,   Y = softmax(Q K^T / sqrt(k)) V
+
+With several heads, the ``k`` features are cut into ``heads`` slices of
+``s = k // heads``; each head attends on its own slice, so one head can follow
+negation while another follows the subject, and a final linear map
+``unify_heads`` mixes the concatenated heads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .validate import require_float_tensor, require_int, require_mask
+
+
+def masked_softmax(scores: torch.Tensor, key_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Softmax over the last dimension that gives masked keys weight 0.
+
+    Args:
+        scores: tensor ``(..., T_query, T_key)``.
+        key_mask: bool tensor broadcastable to ``scores``, usually
+            ``(..., 1, T_key)``; True at the keys that may be attended to,
+            or None to attend to every key.
+
+    Returns:
+        Tensor ``(..., T_query, T_key)``: each row sums to 1 over its unmasked
+        keys; a row whose keys are all masked is all zeros (never NaN).
+    """
+    raise NotImplementedError('Exercise 4 (masked_softmax): Softmax over the last dimension that gives masked keys weight 0.')
+
+
+def attention_weights(X: torch.Tensor, mask: torch.BoolTensor | None = None) -> torch.Tensor:
+    """The weight matrix of self-attention: ``softmax(X X^T / sqrt(k))``.
+
+    ``W[..., i, j]`` is how much word ``i`` attends to word ``j``. The softmax
+    is taken over the last dimension, so every row sums to 1; keys where
+    ``mask`` is False get weight 0, and a row with no real key is all zeros.
+
+    Args:
+        X: float tensor ``(..., T, k)``, e.g. ``(batch, T, k)``.
+        mask: bool tensor ``(..., T)``, True at real tokens, or None.
+
+    Returns:
+        Tensor ``(..., T, T)``.
+
+    Raises:
+        TypeError: if ``X`` is not a floating-point tensor or ``mask`` not bool.
+        ValueError: if ``X`` has fewer than 2 dimensions or ``mask`` is not
+            ``X.shape[:-1]``.
+    """
+    raise NotImplementedError('Exercise 4 (attention_weights): The weight matrix of self-attention: softmax(X X^T / sqrt(k)).')
+
+
+def self_attention(X: torch.Tensor, mask: torch.BoolTensor | None = None) -> torch.Tensor:
+    """Self-attention without parameters: ``attention_weights(X, mask) @ X``.
+
+    Each output vector is a weighted average of the input vectors. Shuffling
+    the words shuffles the outputs the same way and changes nothing else:
+    self-attention alone cannot see word order (Exercise 5 fixes that).
+
+    Args:
+        X: float tensor ``(..., T, k)``.
+        mask: bool tensor ``(..., T)``, True at real tokens, or None.
+
+    Returns:
+        Tensor ``(..., T, k)``.
+    """
+    raise NotImplementedError('Exercise 4 (self_attention): Self-attention without parameters: attention_weights(X, mask) @ X.')
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention with learned queries, keys and values.
+
+    Attributes:
+        to_queries, to_keys, to_values: ``nn.Linear(k, k, bias=False)``; head
+            ``h`` uses their output features ``[h*s, (h+1)*s)``, ``s = k // heads``.
+        unify_heads: ``nn.Linear(k, k)`` applied to the heads concatenated in order.
+    """
+
+    def __init__(self, k: int, heads: int = 1) -> None:
+        """Create the four linear maps for embeddings of size ``k``.
+
+        Raises:
+            ValueError: if ``k`` or ``heads`` is not positive, or ``k % heads != 0``.
+        """
+        raise NotImplementedError('Exercise 6 (SelfAttention.__init__): Create the four linear maps for embeddings of size k.')
+
+    def forward(self, x: torch.Tensor, mask: torch.BoolTensor | None = None) -> torch.Tensor:
+        """Attend every position to every unmasked position, per head.
+
+        For each head, ``softmax(Q K^T / sqrt(s)) V`` on its slice of
+        ``s = k // heads`` features; masked keys get weight 0.
+
+        Args:
+            x: float tensor ``(batch, T, k)``.
+            mask: bool tensor ``(batch, T)``, True at real tokens, or None.
+
+        Returns:
+            Tensor ``(batch, T, k)``.
+
+        Raises:
+            ValueError: if ``x`` is not ``(batch, T, k)`` or ``mask`` not ``(batch, T)``.
+        """
+        raise NotImplementedError('Exercise 6 (SelfAttention.forward): Attend every position to every unmasked position, per head.')

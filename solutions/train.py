@@ -1,0 +1,324 @@
+"""Train the reference ``TransformerClassifier`` on IMDB.
+
+    python -m solutions.train [--data-dir DIR] [--out DIR] [--preset NAME] [flags]
+
+The pipeline: tokenize every review, hold out a validation split from the
+training reviews, build the vocabulary on the rest, encode and truncate,
+then train with AdamW (linear warm-up, cosine decay, gradient clipping) on
+length-bucketed batches. The epoch with the best validation accuracy is kept
+and evaluated once on the test split. ``--out`` receives ``model.pt``,
+``vocab.txt``, ``metrics.json`` and ``curves.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import resource
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from .classifier import TransformerClassifier
+from .data import DataNotFoundError, load_imdb
+from .padding import pad_sequences
+from .vocab import PAD_ID, Vocab, build_vocab, tokenize
+
+
+def _flag(default, help: str, **choices):
+    return field(default=default, metadata={"help": help, **choices})
+
+
+@dataclass
+class Config:
+    """Every hyperparameter of a run; each one is a command-line flag."""
+
+    data_dir: str | None = _flag(None, "folder of IMDB files (default: $IMDB_DIR, else the Hugging Face hub)")
+    out: str = _flag("runs/imdb", "folder for the checkpoint, vocabulary, metrics and curves")
+    # Text
+    vocab_size: int = _flag(30000, "vocabulary size, <pad> and <unk> included")
+    min_freq: int = _flag(2, "a word needs this many occurrences in the training reviews")
+    max_len: int = _flag(256, "tokens kept per review")
+    truncate: str = _flag("tail", "which tokens of a long review to keep", choices=("head", "tail"))
+    val_fraction: float = _flag(0.1, "share of the training reviews held out for validation")
+    # Model
+    k: int = _flag(64, "embedding size")
+    heads: int = _flag(4, "attention heads per block")
+    depth: int = _flag(1, "Transformer blocks")
+    pool: str = _flag("mean", "how token vectors become one review vector", choices=("mean", "max"))
+    dropout: float = _flag(0.1, "dropout probability")
+    # Optimisation
+    epochs: int = _flag(3, "passes over the training reviews")
+    batch_size: int = _flag(32, "reviews per step")
+    lr: float = _flag(2e-3, "peak learning rate of AdamW")
+    weight_decay: float = _flag(0.05, "AdamW weight decay on the weight matrices")
+    warmup: float = _flag(0.1, "share of the steps spent warming the learning rate up")
+    clip: float = _flag(1.0, "gradient norm clipping threshold")
+    # Machine
+    seed: int = _flag(0, "random seed for the split, initialisation and batches")
+    device: str = _flag("auto", "auto (CUDA when present), cpu or cuda")
+    threads: int = _flag(0, "CPU threads for torch; 0 keeps torch's default")
+    eval_batch_size: int = _flag(256, "reviews per step when evaluating")
+
+
+PRESETS: dict[str, dict[str, object]] = {
+    # The hand-written sample in data/ (40 reviews): a tiny model, many epochs.
+    "tiny": dict(k=16, heads=2, min_freq=1, epochs=40, batch_size=8, lr=3e-3, warmup=0.05, val_fraction=0.2),
+    # A CUDA machine: a wider, deeper model on longer reviews.
+    "gpu": dict(k=256, heads=8, depth=4, max_len=512, epochs=6, batch_size=64, lr=5e-4, dropout=0.2),
+}
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Config:
+    """Build a ``Config`` from the defaults, then ``--preset``, then explicit flags."""
+    parser = argparse.ArgumentParser(prog="python -m solutions.train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="a named set of defaults; explicit flags still win")
+    for f in fields(Config):
+        kind = {"int": int, "float": float}.get(str(f.type), str)
+        parser.add_argument(
+            "--" + f.name.replace("_", "-"),
+            type=kind,
+            default=None,
+            choices=f.metadata.get("choices"),
+            help=f"{f.metadata['help']} (default: {f.default})",
+        )
+    args = vars(parser.parse_args(argv))
+    settings = dict(PRESETS.get(args.pop("preset") or "", {}))
+    settings.update({name: value for name, value in args.items() if value is not None})
+    return Config(**settings)
+
+
+def encode(texts: Sequence[str], vocab: Vocab, max_len: int, truncate: str = "tail") -> list[list[int]]:
+    """Tokenize and encode reviews, keeping the first (head) or last (tail) ``max_len`` ids."""
+    ids = [vocab.encode(tokenize(text)) for text in texts]
+    if truncate == "tail":
+        # Reviews tend to end with the verdict ("... a waste of time, avoid"),
+        # so the end of a long review carries more signal than its opening.
+        return [seq[-max_len:] for seq in ids]
+    return [seq[:max_len] for seq in ids]
+
+
+def bucket_batches(lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None) -> list[list[int]]:
+    """Group indices into batches of similar length, so that little padding is computed.
+
+    With a ``generator`` the indices are shuffled, sorted by length inside
+    windows of 50 batches (so batches still differ from epoch to epoch) and
+    the batches are shuffled; without one, batches follow the length order.
+    """
+    if generator is None:
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    else:
+        shuffled = torch.randperm(len(lengths), generator=generator).tolist()
+        window = 50 * batch_size
+        order = []
+        for start in range(0, len(shuffled), window):
+            order += sorted(shuffled[start : start + window], key=lambda i: lengths[i])
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    if generator is not None:
+        batches = [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+    return batches
+
+
+@torch.no_grad()
+def evaluate(model: TransformerClassifier, seqs: list[list[int]], labels: list[int], batch_size: int, device: torch.device) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` on encoded reviews."""
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    for batch in bucket_batches([len(s) for s in seqs], batch_size):
+        ids = pad_sequences([seqs[i] for i in batch], pad_id=PAD_ID).to(device)  # (batch, T)
+        y = torch.tensor([labels[i] for i in batch], device=device)  # (batch,)
+        logits = model(ids)  # (batch, 2)
+        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(-1) == y).sum().item()
+    return loss_sum / max(len(seqs), 1), correct / max(len(seqs), 1)
+
+
+def build_model(cfg: Config, vocab_size: int) -> TransformerClassifier:
+    """The classifier that ``cfg`` describes, for a vocabulary of ``vocab_size`` ids."""
+    return TransformerClassifier(
+        vocab_size, cfg.k, cfg.heads, cfg.depth, cfg.max_len, pool=cfg.pool, dropout=cfg.dropout, pad_id=PAD_ID
+    )
+
+
+def _optimizer(model: torch.nn.Module, cfg: Config) -> torch.optim.AdamW:
+    # Decay the weight matrices only: shrinking biases and LayerNorm gains
+    # towards zero regularises nothing useful (as in nanoGPT).
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=cfg.lr)
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def train(cfg: Config) -> dict:
+    """Run the whole pipeline; write the artefacts to ``cfg.out`` and return the metrics."""
+    started = time.perf_counter()
+    torch.manual_seed(cfg.seed)
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    device = _device(cfg.device)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    imdb = load_imdb(cfg.data_dir)
+    split_gen = torch.Generator().manual_seed(cfg.seed)
+    train_texts, train_labels = imdb["train"]["text"], imdb["train"]["label"]
+    order = torch.randperm(len(train_texts), generator=split_gen).tolist()
+    n_val = max(1, round(cfg.val_fraction * len(order)))
+    val_idx, fit_idx = order[:n_val], order[n_val:]
+
+    # The vocabulary sees the training reviews only: words that occur only in
+    # the validation or test reviews must become <unk>, as they would for new text.
+    vocab = build_vocab((tokenize(train_texts[i]) for i in fit_idx), max_size=cfg.vocab_size, min_freq=cfg.min_freq)
+    fit = (encode([train_texts[i] for i in fit_idx], vocab, cfg.max_len, cfg.truncate), [train_labels[i] for i in fit_idx])
+    val = (encode([train_texts[i] for i in val_idx], vocab, cfg.max_len, cfg.truncate), [train_labels[i] for i in val_idx])
+    test = (encode(imdb["test"]["text"], vocab, cfg.max_len, cfg.truncate), list(imdb["test"]["label"]))
+    prepared = time.perf_counter()
+
+    model = build_model(cfg, len(vocab)).to(device)
+    optimizer = _optimizer(model, cfg)
+    steps_per_epoch = math.ceil(len(fit[0]) / cfg.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch,
+        pct_start=cfg.warmup, anneal_strategy="cos", cycle_momentum=False,
+    )
+    history = {"step_loss": [], "epochs": []}
+    best = {"val_accuracy": -1.0}
+    batch_gen = torch.Generator().manual_seed(cfg.seed + 1)
+    lengths = [len(s) for s in fit[0]]
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        seen = correct = 0
+        loss_sum = 0.0
+        bar = tqdm(bucket_batches(lengths, cfg.batch_size, batch_gen), desc=f"epoch {epoch}/{cfg.epochs}", unit="batch", mininterval=1.0, leave=False, disable=None)
+        for batch in bar:
+            ids = pad_sequences([fit[0][i] for i in batch], pad_id=PAD_ID).to(device)  # (batch, T)
+            y = torch.tensor([fit[1][i] for i in batch], device=device)  # (batch,)
+            logits = model(ids)  # (batch, 2)
+            loss = F.cross_entropy(logits, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            optimizer.step()
+            schedule.step()
+            history["step_loss"].append(loss.item())
+            seen += len(batch)
+            loss_sum += loss.item() * len(batch)
+            correct += (logits.argmax(-1) == y).sum().item()
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+        val_loss, val_acc = evaluate(model, *val, cfg.eval_batch_size, device)
+        row = dict(epoch=epoch, train_loss=loss_sum / seen, train_accuracy=correct / seen, val_loss=val_loss, val_accuracy=val_acc, seconds=time.perf_counter() - prepared)
+        history["epochs"].append(row)
+        print(f"epoch {epoch}/{cfg.epochs}: train loss {row['train_loss']:.3f} acc {row['train_accuracy']:.3f} | val loss {val_loss:.3f} acc {val_acc:.3f} | {row['seconds']:.0f}s", flush=True)
+        if val_acc > best["val_accuracy"]:
+            best = dict(val_accuracy=val_acc, epoch=epoch, state={n: t.detach().clone() for n, t in model.state_dict().items()})
+    trained = time.perf_counter()
+
+    # The test split is used exactly once, with the epoch chosen on validation.
+    model.load_state_dict(best["state"])
+    test_loss, test_acc = evaluate(model, *test, cfg.eval_batch_size, device)
+    finished = time.perf_counter()
+
+    metrics = dict(
+        test_accuracy=test_acc, test_loss=test_loss, val_accuracy=best["val_accuracy"], best_epoch=best["epoch"],
+        prepare_seconds=prepared - started, train_seconds=trained - prepared, total_seconds=finished - started,
+        peak_memory_mb=_peak_memory_mb(), vocab_size=len(vocab), parameters=sum(p.numel() for p in model.parameters()),
+        train_reviews=len(fit[0]), val_reviews=len(val[0]), test_reviews=len(test[0]),
+        machine=_machine(device), config=asdict(cfg), history=history["epochs"],
+    )
+    _save(out, model, vocab, cfg, metrics, history)
+    return metrics
+
+
+def _peak_memory_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    scale = 1 / 1024**2 if sys.platform == "darwin" else 1 / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def _machine(device: torch.device) -> dict:
+    return dict(
+        device=str(device), cuda=torch.cuda.get_device_name(0) if device.type == "cuda" else None,
+        cpu=platform.processor() or platform.machine(), threads=torch.get_num_threads(),
+        torch=torch.__version__, python=platform.python_version(),
+    )
+
+
+def _save(out: Path, model: TransformerClassifier, vocab: Vocab, cfg: Config, metrics: dict, history: dict) -> None:
+    torch.save({"config": asdict(cfg), "vocab_size": len(vocab), "state_dict": model.state_dict()}, out / "model.pt")
+    (out / "vocab.txt").write_text("\n".join(vocab.itos) + "\n", encoding="utf-8")
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    plot_curves(history, out / "curves.png")
+
+
+def plot_curves(history: dict, path: Path) -> None:
+    """Training loss per step, validation loss and accuracy per epoch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = history["epochs"]
+    steps_per_epoch = len(history["step_loss"]) / max(len(epochs), 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_loss.plot(range(1, len(history["step_loss"]) + 1), history["step_loss"], alpha=0.3, label="train (per step)")
+    x = [row["epoch"] * steps_per_epoch for row in epochs]
+    ax_loss.plot(x, [row["train_loss"] for row in epochs], "o-", label="train (epoch mean)")
+    ax_loss.plot(x, [row["val_loss"] for row in epochs], "o-", label="validation")
+    ax_loss.set(xlabel="step", ylabel="cross-entropy", title="Loss")
+    ax_loss.legend()
+    ax_acc.plot([row["epoch"] for row in epochs], [row["train_accuracy"] for row in epochs], "o-", label="train")
+    ax_acc.plot([row["epoch"] for row in epochs], [row["val_accuracy"] for row in epochs], "o-", label="validation")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+    ax_acc.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def summary(metrics: dict, out: str) -> str:
+    """The one-screen report printed at the end of a run."""
+    cfg, machine = metrics["config"], metrics["machine"]
+    return "\n".join([
+        "",
+        f"IMDB sentiment, TransformerClassifier (k={cfg['k']}, heads={cfg['heads']}, depth={cfg['depth']}, "
+        f"pool={cfg['pool']}, {metrics['parameters']:,} parameters)",
+        f"  reviews      {metrics['train_reviews']:,} train / {metrics['val_reviews']:,} validation / {metrics['test_reviews']:,} test, "
+        f"{cfg['truncate']} {cfg['max_len']} tokens, vocabulary {metrics['vocab_size']:,}",
+        f"  validation   accuracy {metrics['val_accuracy']:.4f} (best epoch {metrics['best_epoch']} of {cfg['epochs']})",
+        f"  test         accuracy {metrics['test_accuracy']:.4f}, loss {metrics['test_loss']:.4f}",
+        f"  time         {metrics['total_seconds']:.0f} s in all: {metrics['prepare_seconds']:.0f} s preparing, "
+        f"{metrics['train_seconds']:.0f} s training, peak memory {metrics['peak_memory_mb']:.0f} MB",
+        f"  machine      {machine['device']}, {machine['threads']} threads, torch {machine['torch']}",
+        f"  written to   {out}/: model.pt, vocab.txt, metrics.json, curves.png",
+    ])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    cfg = parse_args(argv)
+    try:
+        metrics = train(cfg)
+    except DataNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(summary(metrics, cfg.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
