@@ -53,5 +53,5 @@ def embedding_lookup(ids: torch.LongTensor, weight: torch.Tensor) -> torch.Tenso
     bad = ids[(ids < 0) | (ids >= vocab)]
     if bad.numel() > 0:
         raise IndexError(f"id {bad[0].item()} is outside the vocabulary of size {vocab} (ids must be in [0, {vocab}))")
-    return weight[ids]  # (..., k)
+    return weight[ids.long()]  # (..., k); uint8 ids would index as a bool mask, so convert
     ### END SOLUTION

@@ -16,6 +16,7 @@ import torch
 
 from .classifier import TransformerClassifier
 from .train import Config, build_model, encode
+from .vocab import tokenize
 from .padding import pad_sequences
 from .vocab import PAD_ID, Vocab
 from .data import LABELS
@@ -44,7 +45,7 @@ def load_model(model_dir: str | Path) -> tuple[TransformerClassifier, Vocab, Con
 @torch.no_grad()
 def predict(model: TransformerClassifier, vocab: Vocab, cfg: Config, texts: Sequence[str]) -> list[tuple[str, float]]:
     """``(label, probability)`` for each review; the label is ``"neg"`` or ``"pos"``."""
-    ids = pad_sequences(encode(texts, vocab, cfg.max_len, cfg.truncate), pad_id=PAD_ID)  # (batch, T)
+    ids = pad_sequences(encode([tokenize(t) for t in texts], vocab, cfg.max_len, cfg.truncate), pad_id=PAD_ID)  # (batch, T)
     probs = model(ids).softmax(dim=-1)  # (batch, 2)
     best = probs.argmax(dim=-1)
     return [(LABELS[i], probs[row, i].item()) for row, i in enumerate(best.tolist())]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import platform
 import resource
 import sys
@@ -66,7 +67,7 @@ class Config:
     seed: int = _flag(0, "random seed for the split, initialisation and batches")
     device: str = _flag("auto", "auto (CUDA when present), cpu or cuda")
     threads: int = _flag(0, "CPU threads for torch; 0 keeps torch's default")
-    eval_batch_size: int = _flag(256, "reviews per step when evaluating")
+    eval_batch_size: int = _flag(64, "reviews per step when evaluating")
 
 
 PRESETS: dict[str, dict[str, object]] = {
@@ -96,9 +97,17 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     return Config(**settings)
 
 
-def encode(texts: Sequence[str], vocab: Vocab, max_len: int, truncate: str = "tail") -> list[list[int]]:
-    """Tokenize and encode reviews, keeping the first (head) or last (tail) ``max_len`` ids."""
-    ids = [vocab.encode(tokenize(text)) for text in texts]
+def tokenize_all(texts: Sequence[str], workers: int = 1) -> list[list[str]]:
+    """``tokenize`` every text, in ``workers`` processes when there are many."""
+    if workers <= 1 or len(texts) < 2000:
+        return [tokenize(text) for text in texts]
+    with multiprocessing.Pool(workers) as pool:
+        return pool.map(tokenize, texts, chunksize=500)
+
+
+def encode(token_lists: Sequence[Sequence[str]], vocab: Vocab, max_len: int, truncate: str = "tail") -> list[list[int]]:
+    """Encode tokenized reviews, keeping the first (head) or last (tail) ``max_len`` ids."""
+    ids = [vocab.encode(tokens) for tokens in token_lists]
     if truncate == "tail":
         # Reviews tend to end with the verdict ("... a waste of time, avoid"),
         # so the end of a long review carries more signal than its opening.
@@ -176,18 +185,24 @@ def train(cfg: Config) -> dict:
     out.mkdir(parents=True, exist_ok=True)
 
     imdb = load_imdb(cfg.data_dir)
-    split_gen = torch.Generator().manual_seed(cfg.seed)
-    train_texts, train_labels = imdb["train"]["text"], imdb["train"]["label"]
-    order = torch.randperm(len(train_texts), generator=split_gen).tolist()
+    workers = cfg.threads if cfg.threads > 0 else torch.get_num_threads()
+    train_tokens = tokenize_all(imdb["train"]["text"], workers)
+    test_tokens = tokenize_all(imdb["test"]["text"], workers)
+    train_labels, test_labels = list(imdb["train"]["label"]), list(imdb["test"]["label"])
+    order = torch.randperm(len(train_tokens), generator=torch.Generator().manual_seed(cfg.seed)).tolist()
     n_val = max(1, round(cfg.val_fraction * len(order)))
     val_idx, fit_idx = order[:n_val], order[n_val:]
 
     # The vocabulary sees the training reviews only: words that occur only in
     # the validation or test reviews must become <unk>, as they would for new text.
-    vocab = build_vocab((tokenize(train_texts[i]) for i in fit_idx), max_size=cfg.vocab_size, min_freq=cfg.min_freq)
-    fit = (encode([train_texts[i] for i in fit_idx], vocab, cfg.max_len, cfg.truncate), [train_labels[i] for i in fit_idx])
-    val = (encode([train_texts[i] for i in val_idx], vocab, cfg.max_len, cfg.truncate), [train_labels[i] for i in val_idx])
-    test = (encode(imdb["test"]["text"], vocab, cfg.max_len, cfg.truncate), list(imdb["test"]["label"]))
+    vocab = build_vocab((train_tokens[i] for i in fit_idx), max_size=cfg.vocab_size, min_freq=cfg.min_freq)
+
+    def prepare(tokens: list[list[str]], labels: list[int]) -> tuple[list[list[int]], list[int]]:
+        return encode(tokens, vocab, cfg.max_len, cfg.truncate), labels
+
+    fit = prepare([train_tokens[i] for i in fit_idx], [train_labels[i] for i in fit_idx])
+    val = prepare([train_tokens[i] for i in val_idx], [train_labels[i] for i in val_idx])
+    test = prepare(test_tokens, test_labels)
     prepared = time.perf_counter()
 
     model = build_model(cfg, len(vocab)).to(device)

@@ -1,0 +1,144 @@
+"""The IMDB loader (solutions/data.py) on every layout it accepts, and its errors."""
+
+import os
+from pathlib import Path
+
+import datasets
+import pytest
+
+from solutions import data
+from solutions.data import DataNotFoundError, load_imdb
+
+
+def write_parquet(sample_dir: Path, folder: Path, names=("train.parquet", "test.parquet")) -> Path:
+    """Copy the CSV sample into Parquet files named like the stanfordnlp/imdb ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, name in zip(("train", "test"), names):
+        datasets.Dataset.from_csv(str(sample_dir / f"{split}.csv")).to_parquet(str(folder / name))
+    return folder
+
+
+def write_acl(sample_dir: Path, folder: Path) -> Path:
+    """Copy the sample into the original aclImdb layout: split/pos/ID_RATING.txt."""
+    for split in ("train", "test"):
+        rows = datasets.Dataset.from_csv(str(sample_dir / f"{split}.csv"))
+        for i, row in enumerate(rows):
+            target = folder / split / ("pos" if row["label"] else "neg")
+            target.mkdir(parents=True, exist_ok=True)
+            (target / f"{i}_{8 if row['label'] else 2}.txt").write_text(row["text"], encoding="utf-8")
+    return folder
+
+
+def assert_is_the_sample(imdb) -> None:
+    assert set(imdb) == {"train", "test"}
+    assert (imdb["train"].num_rows, imdb["test"].num_rows) == (40, 12)
+    assert imdb["train"].column_names == ["text", "label"]
+    assert sorted(imdb["train"]["label"]) == [0] * 20 + [1] * 20
+    assert all(isinstance(t, str) and t for t in imdb["test"]["text"])
+
+
+def test_loads_the_csv_sample(sample_dir):
+    """The hand-written sample loads as 40 train and 12 test reviews."""
+    assert_is_the_sample(load_imdb(sample_dir))
+
+
+def test_loads_parquet_files(sample_dir, tmp_path):
+    """train.parquet and test.parquet, the stanfordnlp/imdb layout."""
+    assert_is_the_sample(load_imdb(write_parquet(sample_dir, tmp_path / "imdb")))
+
+
+def test_loads_a_hugging_face_snapshot_folder(sample_dir, tmp_path):
+    """plain_text/train-00000-of-00001.parquet, as a hub snapshot stores it."""
+    write_parquet(sample_dir, tmp_path / "plain_text", ("train-00000-of-00001.parquet", "test-00000-of-00001.parquet"))
+    assert_is_the_sample(load_imdb(tmp_path))
+
+
+def test_loads_the_aclimdb_layout(sample_dir, tmp_path):
+    """train/pos, train/neg, test/pos, test/neg text files; the aclImdb folder or its parent."""
+    write_acl(sample_dir, tmp_path / "aclImdb")
+    for folder in (tmp_path / "aclImdb", tmp_path):
+        imdb = load_imdb(folder)
+        assert_is_the_sample(imdb)
+        positive = [t for t, y in zip(imdb["train"]["text"], imdb["train"]["label"]) if y == 1]
+        assert "A wonderful surprise." in " ".join(positive)
+
+
+def test_environment_variable_names_the_folder(sample_dir, monkeypatch):
+    """Without a path, IMDB_DIR is used; an explicit path wins over it."""
+    monkeypatch.setenv("IMDB_DIR", str(sample_dir))
+    assert_is_the_sample(load_imdb())
+    monkeypatch.setenv("IMDB_DIR", "/no/such/folder")
+    assert_is_the_sample(load_imdb(sample_dir))
+
+
+def test_without_a_folder_the_hub_is_asked(monkeypatch):
+    """No path and no IMDB_DIR: datasets.load_dataset("stanfordnlp/imdb"), keeping train and test."""
+    monkeypatch.delenv("IMDB_DIR", raising=False)
+    calls = []
+    fake = datasets.DatasetDict({
+        split: datasets.Dataset.from_dict({"text": [f"{split} review"], "label": [1]})
+        for split in ("train", "test", "unsupervised")
+    })
+    monkeypatch.setattr(data.datasets, "load_dataset", lambda name: calls.append(name) or fake)
+    imdb = load_imdb()
+    assert calls == ["stanfordnlp/imdb"]
+    assert set(imdb) == {"train", "test"} and imdb["test"]["text"] == ["test review"]
+
+
+def test_unreachable_hub_gives_one_clear_message(monkeypatch):
+    """When the hub fails, the error says how to get the data instead of a traceback."""
+    monkeypatch.delenv("IMDB_DIR", raising=False)
+
+    def offline(name):
+        raise ConnectionError("Couldn't reach 'stanfordnlp/imdb' on the Hub")
+
+    monkeypatch.setattr(data.datasets, "load_dataset", offline)
+    with pytest.raises(DataNotFoundError) as error:
+        load_imdb()
+    message = str(error.value)
+    for hint in ("IMDB_DIR", "--data-dir", "train.parquet", "aclImdb", "data/sample", "Couldn't reach"):
+        assert hint in message
+
+
+def test_missing_folder_is_named(tmp_path):
+    """A path that is not a folder is named in the error."""
+    with pytest.raises(DataNotFoundError, match="nothing-here is not a folder"):
+        load_imdb(tmp_path / "nothing-here")
+
+
+def test_folder_without_reviews_says_what_was_expected(tmp_path):
+    """An empty folder names the split it could not find and the accepted layouts."""
+    with pytest.raises(DataNotFoundError, match="no train data .* train.parquet"):
+        load_imdb(tmp_path)
+
+
+def test_files_with_other_columns_are_named(tmp_path):
+    """A file without text/label columns is named, with the columns it has."""
+    for split in ("train", "test"):
+        (tmp_path / f"{split}.csv").write_text("review,sentiment\ngood,pos\n")
+    with pytest.raises(DataNotFoundError, match=r"train.csv has columns \['review', 'sentiment'\]"):
+        load_imdb(tmp_path)
+
+
+def test_labels_other_than_0_and_1_are_rejected(tmp_path):
+    """Labels must be 0 (neg) or 1 (pos); stars 1-10 are an error naming them."""
+    for split in ("train", "test"):
+        (tmp_path / f"{split}.csv").write_text("text,label\ngood,8\nbad,2\n")
+    with pytest.raises(DataNotFoundError, match=r"found \[2, 8\]"):
+        load_imdb(tmp_path)
+
+
+def test_acl_layout_without_neg_folder_is_named(tmp_path):
+    """A half-copied aclImdb folder names the missing folder."""
+    (tmp_path / "train" / "pos").mkdir(parents=True)
+    with pytest.raises(DataNotFoundError, match="neg is missing"):
+        load_imdb(tmp_path)
+
+
+@pytest.mark.skipif(not os.environ.get("IMDB_DIR"), reason="IMDB_DIR does not point at the full data set")
+def test_full_imdb_has_25000_balanced_reviews_per_split():
+    """The full data set: 25,000 train and 25,000 test reviews, half of each positive."""
+    imdb = load_imdb()
+    for split in ("train", "test"):
+        assert imdb[split].num_rows == 25000
+        assert sum(imdb[split]["label"]) == 12500

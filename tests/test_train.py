@@ -1,0 +1,144 @@
+"""Training and prediction, end to end (solutions/train.py, solutions/predict.py)."""
+
+import json
+from dataclasses import fields
+
+import datasets
+import pytest
+import torch
+import torch.nn.functional as F
+
+from solutions import predict, train
+from solutions.classifier import TransformerClassifier
+from solutions.padding import pad_sequences
+from solutions.vocab import tokenize
+
+
+def synthetic_reviews(n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reviews of 6-12 random "neutral" ids (4..49) plus a few "good" (2) or "bad" (3) ids.
+
+    The label is 1 when "good" outnumbers "bad": the model must find the two
+    words that matter among the noise and count them.
+    """
+    seqs, labels = [], []
+    for _ in range(n):
+        length = int(torch.randint(6, 13, (1,), generator=gen))
+        seq = torch.randint(4, 50, (length,), generator=gen)
+        good, bad = torch.randint(0, 4, (2,), generator=gen).tolist()
+        if good == bad:
+            good += 1
+        slots = torch.randperm(length, generator=gen)[: good + bad]
+        seq[slots[:good]], seq[slots[good:]] = 2, 3
+        seqs.append(seq)
+        labels.append(int(good > bad))
+    return pad_sequences(seqs), torch.tensor(labels)
+
+
+def test_tiny_model_learns_a_synthetic_task_to_high_accuracy(gen):
+    """A 2-block model learns "more good than bad" to over 95% held-out accuracy in seconds."""
+    torch.manual_seed(0)
+    x_train, y_train = synthetic_reviews(1000, gen)
+    x_test, y_test = synthetic_reviews(500, gen)
+    model = TransformerClassifier(vocab_size=50, k=16, heads=2, depth=2, max_len=12)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    for epoch in range(4):
+        for i in torch.randperm(len(x_train), generator=gen).split(50):
+            loss = F.cross_entropy(model(x_train[i]), y_train[i])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(x_test).argmax(-1) == y_test).float().mean().item()
+    assert accuracy > 0.95, f"held-out accuracy {accuracy:.3f}"
+
+
+def test_bucket_batches_cover_every_review_once_with_similar_lengths(gen):
+    """Every index appears exactly once; batches are length-sorted runs; the same seed gives the same batches."""
+    lengths = torch.randint(1, 500, (1000,), generator=gen).tolist()
+    batches = train.bucket_batches(lengths, 32, torch.Generator().manual_seed(5))
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    assert all(len(b) <= 32 for b in batches)
+    assert all([lengths[i] for i in b] == sorted(lengths[i] for i in b) for b in batches)
+    assert batches == train.bucket_batches(lengths, 32, torch.Generator().manual_seed(5))
+    assert batches != train.bucket_batches(lengths, 32, torch.Generator().manual_seed(6))
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
+    assert spread < 50, "batches should mix reviews of similar length only"
+
+
+def test_encode_keeps_the_head_or_the_tail():
+    """truncate="tail" keeps the last max_len ids, "head" the first."""
+    vocab = train.Vocab(["<pad>", "<unk>", "a", "b", "c"])
+    tokens = [["a", "b", "c", "zzz"]]
+    assert train.encode(tokens, vocab, 2, "tail") == [[4, 1]]
+    assert train.encode(tokens, vocab, 2, "head") == [[2, 3]]
+
+
+def test_tokenize_all_in_parallel_matches_serial():
+    """Worker processes give the same tokens in the same order."""
+    texts = [f"Review {i}: it's {'great' if i % 2 else 'bad'}!" for i in range(2500)]
+    assert train.tokenize_all(texts, workers=2) == train.tokenize_all(texts, workers=1)
+
+
+def test_every_config_field_is_a_flag_and_presets_yield_to_flags():
+    """Each hyperparameter has a --flag; a preset sets defaults that explicit flags override."""
+    cfg = train.parse_args(["--preset", "tiny", "--epochs", "2", "--truncate", "head", "--data-dir", "d"])
+    assert (cfg.epochs, cfg.truncate, cfg.data_dir, cfg.k) == (2, "head", "d", train.PRESETS["tiny"]["k"])
+    for f in fields(train.Config):
+        default = train.parse_args([])
+        assert getattr(default, f.name) == f.default
+        flag = "--" + f.name.replace("_", "-")
+        value = {"int": "3", "float": "0.25"}.get(str(f.type), (f.metadata.get("choices") or ["x"])[-1])
+        assert str(getattr(train.parse_args([flag, value]), f.name)) == value
+
+
+def test_bad_flag_values_are_refused_by_name(capsys):
+    """An unknown choice is refused with the flag and the allowed values."""
+    with pytest.raises(SystemExit):
+        train.parse_args(["--pool", "sum"])
+    assert "--pool" in capsys.readouterr().err
+
+
+def test_train_and_predict_end_to_end_on_the_sample(sample_dir, tmp_path, capsys):
+    """`python -m solutions.train` writes its four files and summary; predict reads them back."""
+    out = tmp_path / "run"
+    assert train.main(["--data-dir", str(sample_dir), "--preset", "tiny", "--epochs", "4", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["curves.png", "metrics.json", "model.pt", "vocab.txt"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in ("test_accuracy", "val_accuracy", "train_seconds", "total_seconds", "config", "peak_memory_mb"):
+        assert key in metrics
+    assert metrics["config"]["epochs"] == 4 and len(metrics["history"]) == 4
+    assert (metrics["train_reviews"], metrics["val_reviews"], metrics["test_reviews"]) == (32, 8, 12)
+    assert 0 <= metrics["test_accuracy"] <= 1
+    assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    summary = capsys.readouterr().out
+    assert "test         accuracy" in summary and str(out) in summary
+
+    assert predict.main(["--model", str(out), "A superb, moving film.", "Dull and awful."]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        label, probability, _ = line.split(maxsplit=2)
+        assert label in ("positive", "negative") and 0.5 <= float(probability) <= 1
+
+
+def test_vocabulary_is_built_from_training_reviews_only(sample_dir, tmp_path):
+    """vocab.txt holds words of train.csv only; "see", only in test.csv, is not in it."""
+    out = tmp_path / "run"
+    train.main(["--data-dir", str(sample_dir), "--preset", "tiny", "--epochs", "1", "--out", str(out)])
+    words = (out / "vocab.txt").read_text().split()
+    train_words = {w for text in datasets.Dataset.from_csv(str(sample_dir / "train.csv"))["text"] for w in tokenize(text)}
+    assert words[:2] == ["<pad>", "<unk>"] and set(words[2:]) <= train_words
+    assert "see" not in words
+
+
+def test_train_without_data_prints_how_to_get_it(tmp_path, capsys):
+    """A missing data folder exits with status 2 and the how-to message, no traceback."""
+    assert train.main(["--data-dir", str(tmp_path / "missing"), "--out", str(tmp_path / "out")]) == 2
+    assert "Could not load the IMDB reviews" in capsys.readouterr().err
+
+
+def test_predict_without_a_model_says_what_it_needs(tmp_path, capsys):
+    """--model pointing at an empty folder exits with status 2, naming model.pt."""
+    assert predict.main(["--model", str(tmp_path), "some review"]) == 2
+    assert "model.pt not found" in capsys.readouterr().err
