@@ -165,7 +165,7 @@ def _optimizer(model: torch.nn.Module, cfg: Config) -> torch.optim.AdamW:
         {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=cfg.lr)
+    return torch.optim.AdamW(groups, lr=cfg.lr, fused=True)  # one kernel per step instead of ~10 per tensor
 
 
 def _device(name: str) -> torch.device:

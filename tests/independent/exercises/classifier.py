@@ -1,0 +1,47 @@
+import torch
+from torch import nn
+
+from .attention import SelfAttention
+from .positional import PositionalEmbedding
+
+
+class TransformerBlock(nn.Module):
+    def __init__(self, k, heads, ff_mult=4, dropout=0.0):
+        super().__init__()
+        self.ff = nn.Sequential(nn.Linear(k, ff_mult * k), nn.ReLU(), nn.Linear(ff_mult * k, k))
+        self.norm2 = nn.LayerNorm(k)
+        self.norm1 = nn.LayerNorm(k)
+        self.attention = SelfAttention(k, heads)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x, mask=None):
+        y = x + self.dropout(self.attention(self.norm1(x), mask))
+        return y + self.dropout(self.ff(self.norm2(y)))
+
+
+class TransformerClassifier(nn.Module):
+    def __init__(self, vocab_size, k, heads, depth, max_len, num_classes=2, pool="mean", dropout=0.0, pad_id=0):
+        super().__init__()
+        if pool not in {"mean", "max"}:
+            raise ValueError("unknown pool " + repr(pool))
+        self.head = nn.Linear(k, num_classes)
+        self.norm = nn.LayerNorm(k)
+        self.blocks = nn.ModuleList([TransformerBlock(k, heads, dropout=dropout) for _ in range(depth)])
+        self.position = PositionalEmbedding(max_len, k)
+        self.token_embedding = nn.Embedding(vocab_size, k, padding_idx=pad_id)
+        self.dropout = nn.Dropout(dropout)
+        self.pool, self.pad_id = pool, pad_id
+
+    def forward(self, ids):
+        real = ids.ne(self.pad_id)
+        h = self.dropout(self.position(self.token_embedding(ids)))
+        for block in self.blocks:
+            h = block(h, real)
+        h = self.norm(h)
+        w = real.unsqueeze(-1).to(h.dtype)
+        if self.pool == "mean":
+            pooled = (h * w).sum(1) / w.sum(1).clamp_min(1.0)
+        else:
+            pooled = h.masked_fill(w == 0, float("-inf")).max(dim=1).values
+            pooled = torch.nan_to_num(pooled, neginf=0.0) * (w.sum(1) > 0)
+        return self.head(pooled)

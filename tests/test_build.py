@@ -1,0 +1,131 @@
+"""The stubs in exercises/ are generated from the marked reference and give nothing away."""
+
+import ast
+import importlib
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from exercises.catalogue import EXERCISES, exercise_modules
+from grader import build
+
+
+def test_checked_in_stubs_match_what_build_writes():
+    """`python -m grader build` would change nothing (run it after editing solutions/)."""
+    assert build.stale() == []
+
+
+def test_build_check_command_reports_a_stale_stub(tmp_path, root):
+    """--check exits 1 and names the file when a stub was edited by hand."""
+    result = subprocess.run([sys.executable, "-m", "grader", "build", "--check"], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    copy = tmp_path / "repo"
+    for part in ("solutions", "exercises"):
+        (copy / part).mkdir(parents=True)
+        for source in (root / part).glob("*.py"):
+            (copy / part / source.name).write_text(source.read_text())
+    (copy / "exercises" / "padding.py").write_text("# edited by hand\n")
+    assert build.stale(copy) == ["exercises/padding.py"]
+
+
+def functions(source: str) -> dict[str, ast.FunctionDef]:
+    return dict(build._functions(ast.parse(source)))
+
+
+@pytest.mark.parametrize("module", exercise_modules())
+def test_stubs_keep_every_signature_docstring_and_import(module, root):
+    """Same functions, arguments, annotations, docstrings and imports as the reference."""
+    reference = (root / "solutions" / f"{module}.py").read_text()
+    stub = (root / "exercises" / f"{module}.py").read_text()
+    ours, theirs = functions(reference), functions(stub)
+    assert ours.keys() - {name for name in ours if "." in name and name.rsplit(".", 1)[0] in ours} <= theirs.keys()
+    for name, function in theirs.items():
+        assert ast.dump(function.args) == ast.dump(ours[name].args), name
+        assert ast.dump(function.returns) == ast.dump(ours[name].returns) if function.returns else ours[name].returns is None
+        assert ast.get_docstring(function) == ast.get_docstring(ours[name]), name
+    imports = [ast.dump(n) for n in ast.parse(reference).body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert imports == [ast.dump(n) for n in ast.parse(stub).body if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.key)
+def test_stub_bodies_give_no_solution_line_away(exercise, root):
+    """No line of a marked solution body survives in the stub."""
+    reference = (root / "solutions" / f"{exercise.module}.py").read_text()
+    stub = (root / "exercises" / f"{exercise.module}.py").read_text()
+    lines = reference.splitlines()
+    regions = build.solution_regions(reference)
+    inside = {i for r in regions for i in range(r.begin, r.end + 1)}
+    given = {line.strip() for i, line in enumerate(lines) if i not in inside}  # code the stub keeps on purpose
+    stub_lines = {line.strip() for line in stub.splitlines()} - given
+    for region in regions:
+        if region.qualname in exercise.targets:
+            body = [line.strip() for line in lines[region.begin + 1 : region.end]]
+            leaked = [line for line in body if len(line) > 12 and line in stub_lines]
+            assert not leaked, f"{region.qualname}: {leaked}"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.key)
+def test_each_target_raises_its_exercise_message(exercise):
+    """Calling a stub raises NotImplementedError("Exercise N (name): what it does")."""
+    module = importlib.import_module(f"exercises.{exercise.module}")
+    for target in exercise.targets:
+        owner, _, method = target.partition(".")
+        function = getattr(getattr(module, owner), method) if method else getattr(module, owner)
+        source = ast.parse(importlib.import_module("inspect").getsource(module))
+        stub = dict(build._functions(source))[target]
+        raised = stub.body[-1]
+        assert isinstance(raised, ast.Raise), target
+        message = raised.exc.args[0].value
+        assert message.startswith(f"{exercise.label} ({target}): ") and len(message) > len(target) + 20
+        assert callable(function)
+
+
+def test_markers_must_pair_up_inside_functions():
+    """An unmatched or stray marker is an error naming its line."""
+    with pytest.raises(ValueError, match=":3: ### BEGIN SOLUTION without"):
+        build.solution_regions("def f():\n    '''doc'''\n    ### BEGIN SOLUTION\n    return 1\n")
+    with pytest.raises(ValueError, match=":1: a solution region must be inside a function"):
+        build.solution_regions("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n")
+    with pytest.raises(ValueError, match=":2: ### END SOLUTION without"):
+        build.solution_regions("x = 1\n### END SOLUTION\n")
+
+
+def test_data_and_training_are_not_exercises(root):
+    """Only the exercise modules (and their helpers) are in exercises/."""
+    assert {p.stem for p in (root / "exercises").glob("*.py")} == {*exercise_modules(), "__init__", "catalogue", "tutor"}
+
+
+def test_visible_tests_never_import_solutions(root):
+    """The learner's tests get the code under test from --impl only."""
+    for path in (root / "exercises" / "tests").glob("*.py"):
+        assert not re.search(r"^\s*(from|import)\s+solutions", path.read_text(), re.M), path
+
+
+def test_catalogue_points_add_up_to_100():
+    """Exercises 1-7 share 100 points; the bonus is extra."""
+    assert sum(e.points for e in EXERCISES if e.number != "bonus") == 100
+    assert [e.number for e in EXERCISES] == [1, 2, 3, 4, 5, 6, 7, "bonus"]
+
+
+def test_fresh_clone_reports_every_exercise_not_started_on_one_screen(root, tmp_path):
+    """`pytest exercises` on the stubs: every test fails as not started, one table line per exercise."""
+    junit = tmp_path / "junit.xml"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "exercises", "-p", "no:cacheprovider", f"--junitxml={junit}"],
+        cwd=root, capture_output=True, text=True,
+    )
+    assert result.returncode == 1, result.stdout
+    cases = ElementTree.parse(junit).getroot().iter("testcase")
+    messages = [(case.get("name"), [f.get("message") for f in case if f.tag in ("failure", "error")]) for case in cases]
+    assert len(messages) > 50
+    for name, failures in messages:
+        assert len(failures) == 1 and re.search(r"(Exercise \d|Bonus)", failures[0]), (name, failures)
+    output = result.stdout.splitlines()
+    assert len(output) <= 30, "\n".join(output)
+    assert "Traceback" not in result.stdout and "NotImplementedError" not in result.stdout
+    for exercise in EXERCISES:
+        line = next(line for line in output if f" {exercise.title} " in line)
+        assert "not started" in line and exercise.command in line
