@@ -2,6 +2,8 @@
 
     python -m grader build            regenerate exercises/ (and the course notebooks) from solutions/
     python -m grader build --check    exit 1 if anything generated is out of date
+    python -m grader grade SUB [SUB ...] --out DIR [--jobs N]
+                                      grade folders or .zip files holding an exercises/ package
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import Sequence
+
+from pathlib import Path
 
 from . import build
 
@@ -18,6 +22,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="regenerate the stubs from the marked reference code")
     build_cmd.add_argument("--check", action="store_true", help="change nothing; exit 1 if a generated file is stale")
+    grade_cmd = commands.add_parser("grade", help="grade submissions against the reference")
+    grade_cmd.add_argument("submissions", nargs="+", type=Path, help="folders or .zip files, each holding an exercises/ package")
+    grade_cmd.add_argument("--out", type=Path, required=True, help="folder for grades.csv and one folder of feedback per submission")
+    grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
+    grade_cmd.add_argument("--check-seconds", type=float, default=10.0, help="time limit per check")
+    grade_cmd.add_argument("--submission-seconds", type=float, default=180.0, help="time limit per submission")
+    grade_cmd.add_argument("--memory-mb", type=int, default=2048, help="memory limit per submission")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -28,6 +39,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1 if stale else 0
         for path in build.build():
             print(f"wrote {path.relative_to(build.ROOT)}")
+        return 0
+    if args.command == "grade":
+        from .grade import Limits, MAX_SCORE, grade_class
+
+        if args.jobs < 1:
+            parser.error(f"--jobs must be at least 1, got {args.jobs}")
+        limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds, memory_mb=args.memory_mb)
+        reports = grade_class(args.submissions, args.out, jobs=args.jobs, limits=limits)
+        for report in reports:
+            note = f"  ({report.problem})" if report.problem else ""
+            print(f"{report.submission:<30} {report.score:>3} / {MAX_SCORE}{note}")
+        print(f"grades: {args.out / 'grades.csv'}; feedback: {args.out}/<submission>/feedback.md")
         return 0
     return 2
 

@@ -1,0 +1,259 @@
+"""The hidden checks: probes run on the learner's code and on the reference, then compared.
+
+A check is a *probe*, a function of an ``Impl`` (the code under test) that
+builds seeded inputs, calls the code and returns what came out. The grader
+runs every probe twice, on ``solutions`` (in its own, trusted process) and on
+the learner's ``exercises`` (in a sandboxed child process), and compares the
+two results with ``torch.testing.assert_close``. The learner's process never
+sees the reference or the expected values: there is nothing in it to copy or
+to patch.
+
+Modules are compared by loading the same weights into both (see
+``helpers.state``), so the learner's order of creating layers never matters.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import torch
+
+from .standins import STANDINS
+
+EXERCISE_ORDER = ("vocab", "padding", "embedding", "attention", "positional", "qkv", "classifier", "sinusoidal")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One hidden check.
+
+    Attributes:
+        exercise: the exercise's key (its pytest marker), e.g. ``"attention"``.
+        name: unique within the exercise; ``points.toml`` gives its points.
+        probe: ``probe(impl) -> result``; deterministic given the seed.
+        hint: what the check looks at, shown to the learner when it fails.
+        atol, rtol: tolerances for floating-point results.
+    """
+
+    exercise: str
+    name: str
+    probe: Callable[[Any], Any]
+    hint: str
+    atol: float = 1e-5
+    rtol: float = 1e-4
+
+    @property
+    def id(self) -> str:
+        return f"{self.exercise}.{self.name}"
+
+
+CHECKS: list[Check] = []
+
+
+def check(exercise: str, hint: str, **tolerances: float) -> Callable:
+    """Register the decorated probe as a check of ``exercise``."""
+
+    def register(probe: Callable) -> Callable:
+        CHECKS.append(Check(exercise, probe.__name__, probe, hint, **tolerances))
+        return probe
+
+    return register
+
+
+def all_checks() -> list[Check]:
+    """Every check, in course order (so that each exercise is graded before those that build on it)."""
+    from . import attention, classifier, embedding, padding, positional, qkv, sinusoidal, vocab  # noqa: F401 (registers)
+
+    return sorted(CHECKS, key=lambda c: EXERCISE_ORDER.index(c.exercise))
+
+
+# --- the code under test ------------------------------------------------------------------
+
+
+class Impl:
+    """The code under test: ``impl.attention`` is the module ``<package>.attention``."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def __getattr__(self, module: str) -> ModuleType:
+        if module.startswith("_"):
+            raise AttributeError(module)
+        return importlib.import_module(f"{self.package}.{module}")
+
+    def namespace(self, module: str) -> dict:
+        """The global names of one module (what stand-ins are patched into)."""
+        return vars(getattr(self, module))
+
+
+class NamespaceImpl(Impl):
+    """Code defined in one namespace, such as a notebook's ``globals()``: every module is that namespace."""
+
+    def __init__(self, namespace: dict) -> None:
+        self._ns = namespace
+
+    def __getattr__(self, module: str) -> SimpleNamespace:
+        if module.startswith("_"):
+            raise AttributeError(module)
+        return _View(self._ns)
+
+    def namespace(self, module: str) -> dict:
+        return self._ns
+
+
+class _View:
+    def __init__(self, namespace: dict) -> None:
+        self._ns = namespace
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._ns[name]
+        except KeyError:
+            raise AttributeError(f"{name} is not defined: run the cell that defines it") from None
+
+
+@contextmanager
+def isolated(impl: Impl, exercise: str) -> Iterator[None]:
+    """Replace what ``exercise`` imports from earlier exercises by the grader's stand-ins.
+
+    Exercise 7 is then graded on the learner's block and classifier alone:
+    a mistake in their ``SelfAttention`` costs points in Exercise 6 only.
+    """
+    saved = []
+    for module, names in STANDINS.get(exercise, {}).items():
+        try:
+            namespace = impl.namespace(module)
+        except BaseException:  # the module does not import: its own checks report why
+            continue
+        for name, standin in names.items():
+            if name in namespace:
+                saved.append((namespace, name, namespace[name]))
+                namespace[name] = standin
+    try:
+        yield
+    finally:
+        for namespace, name, original in reversed(saved):
+            namespace[name] = original
+
+
+# --- results: what a probe returned, in a form that can cross processes --------------------
+
+
+def raised(error: BaseException) -> dict:
+    """An exception as data: the names of its classes, most specific first, and its message."""
+    return {"raised": [cls.__name__ for cls in type(error).__mro__], "message": str(error)[:500]}
+
+
+def outcome(function: Callable[[], Any]) -> Any:
+    """``function()``, or the exception it raised as data (for probes of error handling)."""
+    try:
+        return function()
+    except Exception as error:
+        return raised(error)
+
+
+def run_probe(check: Check, impl: Impl) -> Any:
+    """Run one probe on ``impl`` with a fixed seed; exceptions become data."""
+    torch.manual_seed(0)
+    with warnings.catch_warnings(), isolated(impl, check.exercise):
+        warnings.simplefilter("ignore")
+        try:
+            return safe(check.probe(impl))
+        except (Exception, SystemExit) as error:
+            return raised(error)
+
+
+def safe(value: Any, depth: int = 0) -> Any:
+    """``value`` reduced to types that ``torch.load(weights_only=True)`` accepts."""
+    if depth > 8:
+        return {"unsupported": "nesting deeper than 8"}
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().clone()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, torch.dtype):
+        return str(value)
+    if isinstance(value, (list, tuple, torch.Size)):
+        items = [safe(v, depth + 1) for v in list(value)[:10000]]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        return {str(k): safe(v, depth + 1) for k, v in list(value.items())[:10000]}
+    return {"unsupported": type(value).__name__}
+
+
+# --- comparison, in the grader's own process ----------------------------------------------
+
+
+def compare(expected: Any, actual: Any, check: Check, where: str = "the result") -> str | None:
+    """None when ``actual`` matches the reference's ``expected``, else what differs."""
+    if isinstance(expected, dict) and "raised" in expected:
+        wanted = expected["raised"][0]
+        if isinstance(actual, dict) and "raised" in actual:
+            return None if wanted in actual["raised"] else f"{where}: expected a {wanted}, got a {actual['raised'][0]}: {actual['message'][:200]}"
+        return f"{where}: expected a {wanted} for this input, but nothing was raised"
+    if isinstance(actual, dict) and "raised" in actual:
+        return f"{where}: raised {actual['raised'][0]}: {actual['message'][:300]}"
+    if isinstance(expected, torch.Tensor):
+        return _compare_tensors(expected, actual, check, where)
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
+            return f"{where}: expected {len(expected)} items, got {_describe(actual)}"
+        for index, (e, a) in enumerate(zip(expected, actual)):
+            problem = compare(e, a, check, f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict) or set(actual) != set(expected):
+            missing = sorted(set(expected) - set(actual)) if isinstance(actual, dict) else None
+            extra = sorted(set(actual) - set(expected)) if isinstance(actual, dict) else None
+            return f"{where}: expected keys {sorted(expected)[:8]}, got {_describe(actual)}" + (f" (missing {missing[:5]}, unexpected {extra[:5]})" if missing is not None else "")
+        for key in expected:
+            problem = compare(expected[key], actual[key], check, f"{where}[{key!r}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, float) and isinstance(actual, (int, float)) and not isinstance(actual, bool):
+        return None if math.isclose(expected, actual, rel_tol=check.rtol, abs_tol=check.atol) else f"{where}: expected {expected:.6g}, got {actual:.6g}"
+    if type(actual) is not type(expected) or actual != expected:
+        return f"{where}: expected {_short(expected)}, got {_short(actual)}"
+    return None
+
+
+def _compare_tensors(expected: torch.Tensor, actual: Any, check: Check, where: str) -> str | None:
+    if not isinstance(actual, torch.Tensor):
+        return f"{where}: expected a tensor of shape {tuple(expected.shape)}, got {_describe(actual)}"
+    if actual.shape != expected.shape:
+        return f"{where}: expected shape {tuple(expected.shape)}, got {tuple(actual.shape)}"
+    if actual.dtype != expected.dtype:
+        return f"{where}: expected dtype {expected.dtype}, got {actual.dtype}"
+    try:
+        torch.testing.assert_close(actual, expected, atol=check.atol, rtol=check.rtol, equal_nan=False)
+    except AssertionError as error:
+        if actual.is_floating_point() and not torch.isfinite(actual).all() and torch.isfinite(expected).all():
+            return f"{where}: contains NaN or inf"
+        detail = [line for line in str(error).splitlines() if line.startswith(("Mismatched", "Greatest absolute"))]
+        return f"{where}: values differ ({'; '.join(detail)})"
+    return None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, dict) and "unsupported" in value:
+        return f"a {value['unsupported']}"
+    return _short(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -1,0 +1,74 @@
+"""Hidden checks of Exercise 4: attention_weights and self_attention."""
+
+import torch
+
+from . import check
+from .helpers import padded_mask, randn, worked_example
+
+
+@check("attention", "attention_weights on the course's 1x5x7 example: softmax(X X^T / sqrt(k)), softmax over each row")
+def worked_example_weights(impl):
+    return impl.attention.attention_weights(worked_example())
+
+
+@check("attention", "attention_weights on random inputs: every row a softmax over the keys, scores divided by sqrt(k)")
+def weights_on_random_inputs(impl):
+    return impl.attention.attention_weights(randn(2, 6, 8, seed=1))
+
+
+@check("attention", "any leading dimensions (...) work, and so do T = 1 and a batch of 1")
+def weights_for_any_batch_shape(impl):
+    weights = impl.attention.attention_weights
+    return weights(randn(2, 3, 4, 5, seed=2)), weights(randn(1, 1, 6, seed=3)), weights(randn(4, 3, seed=4))
+
+
+@check("attention", "keys where the mask is False get weight 0 and the rest still sum to 1 (mask the keys, i.e. columns)")
+def weights_with_a_padding_mask(impl):
+    X = randn(3, 6, 5, seed=5)
+    return impl.attention.attention_weights(X, padded_mask([6, 4, 1], 6))
+
+
+@check("attention", "a sequence that is all padding gets weights of 0, never NaN")
+def all_padding_rows_are_zero(impl):
+    X = randn(2, 4, 3, seed=6)
+    return impl.attention.attention_weights(X, padded_mask([0, 2], 4))
+
+
+@check("attention", "large scores must not overflow: use a softmax that subtracts the row maximum (torch.softmax does)")
+def large_inputs_stay_finite(impl):
+    X = randn(2, 5, 6, seed=7, scale=300.0)
+    return impl.attention.attention_weights(X), impl.attention.attention_weights(X, padded_mask([5, 3], 5))
+
+
+@check("attention", "self_attention(X) = attention_weights(X) @ X: each output word is a weighted average of the input words")
+def self_attention_on_random_inputs(impl):
+    return impl.attention.self_attention(randn(2, 5, 7, seed=8)), impl.attention.self_attention(worked_example())
+
+
+@check("attention", "self_attention with a mask: the padded words contribute nothing to the averages")
+def self_attention_with_a_mask(impl):
+    return impl.attention.self_attention(randn(2, 5, 4, seed=9), padded_mask([3, 5], 5))
+
+
+@check("attention", "float64 in gives float64 out")
+def float64_stays_float64(impl):
+    X = randn(1, 4, 3, seed=10, dtype=torch.float64)
+    return impl.attention.attention_weights(X), impl.attention.self_attention(X, padded_mask([3], 4))
+
+
+@check("attention", "the input X must not be modified in place (no X /= ..., no masked_fill_ on it)")
+def inputs_are_not_modified(impl):
+    X = randn(2, 4, 6, seed=11)
+    mask = padded_mask([4, 2], 4)
+    before = X.clone(), mask.clone()
+    impl.attention.attention_weights(X, mask)
+    impl.attention.self_attention(X, mask)
+    return torch.equal(X, before[0]), torch.equal(mask, before[1])
+
+
+@check("attention", "gradients flow back to X through both the weights and the average")
+def gradient_reaches_the_input(impl):
+    X = randn(2, 4, 5, seed=12).requires_grad_(True)
+    out = impl.attention.self_attention(X, padded_mask([4, 3], 4))
+    (out * randn(2, 4, 5, seed=13)).sum().backward()
+    return X.grad

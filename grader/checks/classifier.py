@@ -1,0 +1,79 @@
+"""Hidden checks of Exercise 7: TransformerBlock and TransformerClassifier."""
+
+import torch
+
+from . import check, outcome
+from .helpers import block_state, classifier_state, gradients, loaded, padded_mask, randint, randn, state_layout
+
+SETTINGS = dict(vocab_size=20, k=8, heads=2, depth=2, max_len=7)
+
+
+def _classifier(impl, seed: int = 40, **overrides):
+    settings = {**SETTINGS, **overrides}
+    state = classifier_state(settings["vocab_size"], settings["k"], settings["depth"], settings["max_len"], settings.get("num_classes", 2), seed)
+    return loaded(impl.classifier.TransformerClassifier(**settings), state)
+
+
+def _batch(pad_id: int = 0, seed: int = 1) -> torch.Tensor:
+    """Four reviews of lengths 7, 4, 2 and 5, padded with pad_id (which appears nowhere else)."""
+    ids = randint(4, 20, (4, 7), seed=seed)
+    for row, length in enumerate((7, 4, 2, 5)):
+        ids[row, length:] = pad_id
+    return ids
+
+
+@check("classifier", "TransformerBlock's layers: attention, norm1, norm2, ff = Linear(k, ff_mult*k), ReLU, Linear(ff_mult*k, k)")
+def block_state_dict_layout(impl):
+    return state_layout(impl.classifier.TransformerBlock(8, 2)), state_layout(impl.classifier.TransformerBlock(4, 1, ff_mult=2))
+
+
+@check("classifier", "a pre-norm block: x + attention(norm1(x), mask), then + ff(norm2(.)), the mask passed to attention")
+def block_forward(impl):
+    block = loaded(impl.classifier.TransformerBlock(8, 2), block_state(8, 4, seed=3))
+    x = randn(3, 5, 8, seed=4)
+    return block(x), block(x, padded_mask([5, 3, 1], 5))
+
+
+@check("classifier", "TransformerClassifier's layers: token_embedding, position, blocks, norm, head, with these names")
+def classifier_state_dict_layout(impl):
+    return state_layout(impl.classifier.TransformerClassifier(**SETTINGS)), state_layout(impl.classifier.TransformerClassifier(30, 4, 1, 1, 5, num_classes=3))
+
+
+@check("classifier", "mean pooling: logits of padded reviews, with the mask given to every block and the mean taken over real tokens only")
+def logits_with_mean_pooling(impl):
+    return _classifier(impl)(_batch())
+
+
+@check("classifier", "max pooling: the maximum over real tokens only")
+def logits_with_max_pooling(impl):
+    return _classifier(impl, pool="max")(_batch())
+
+
+@check("classifier", "the padding id is pad_id (here 3), for the mask and for the embedding's padding_idx")
+def other_pad_id(impl):
+    model = _classifier(impl, pad_id=3)
+    return model(_batch(pad_id=3)), model.token_embedding.padding_idx
+
+
+@check("classifier", "a review of padding only pools to zeros: finite logits equal to the head's bias")
+def all_padding_review(impl):
+    ids = _batch()
+    ids[1] = 0
+    return _classifier(impl)(ids), _classifier(impl, pool="max")(ids)
+
+
+@check("classifier", "logits, not probabilities, for any number of classes")
+def logits_for_three_classes(impl):
+    return _classifier(impl, num_classes=3)(_batch(seed=2))
+
+
+@check("classifier", "one backward pass gives every parameter its gradient (and the <pad> row none, via padding_idx)")
+def gradients_reach_every_parameter(impl):
+    model = _classifier(impl)
+    torch.nn.functional.cross_entropy(model(_batch(seed=3)), torch.tensor([0, 1, 1, 0])).backward()
+    return gradients(model)
+
+
+@check("classifier", "a pool other than \"mean\" or \"max\" raises a ValueError")
+def rejects_an_unknown_pool(impl):
+    return [outcome(lambda: impl.classifier.TransformerClassifier(**SETTINGS, pool="sum"))]

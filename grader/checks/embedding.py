@@ -1,0 +1,48 @@
+"""Hidden checks of Exercise 3: embedding_lookup."""
+
+import torch
+
+from . import check, outcome
+from .helpers import randint, randn
+
+
+@check("embedding", "embedding_lookup returns row i of weight for id i")
+def lookup_random_ids(impl):
+    return impl.embedding.embedding_lookup(randint(0, 11, (2, 5), seed=1), randn(11, 4, seed=2))
+
+
+@check("embedding", "ids of any shape (...) give vectors of shape (..., k)")
+def lookup_keeps_the_ids_shape(impl):
+    weight = randn(6, 3, seed=3)
+    return [impl.embedding.embedding_lookup(ids, weight) for ids in (torch.tensor(4), randint(0, 6, (7,), seed=4), randint(0, 6, (2, 3, 4), seed=5))]
+
+
+@check("embedding", "the vectors keep the dtype of weight (float64 in, float64 out), and int32 ids work")
+def lookup_keeps_dtype(impl):
+    return impl.embedding.embedding_lookup(randint(0, 5, (3,), seed=6).int(), randn(5, 2, seed=7, dtype=torch.float64))
+
+
+@check("embedding", "the lookup must be differentiable: the gradient of weight counts how often each row was used")
+def lookup_gradient(impl):
+    weight = randn(6, 3, seed=8).requires_grad_(True)
+    out = impl.embedding.embedding_lookup(torch.tensor([[1, 4, 1], [0, 1, 5]]), weight)
+    (out * randn(2, 3, 3, seed=9)).sum().backward()
+    return weight.grad
+
+
+@check("embedding", "an id outside [0, vocab) raises an IndexError whose message names the id and the vocabulary size")
+def lookup_rejects_out_of_range_ids(impl):
+    weight = randn(7, 2, seed=10)
+    results = []
+    for bad in (7, -1, 12):
+        try:
+            impl.embedding.embedding_lookup(torch.tensor([0, bad, 3]), weight)
+            results.append("nothing raised")
+        except Exception as error:
+            results.append(("IndexError" if isinstance(error, IndexError) else type(error).__name__, str(bad) in str(error), "7" in str(error)))
+    return results
+
+
+@check("embedding", "ids that are not integers (floats) raise a TypeError")
+def lookup_rejects_float_ids(impl):
+    return [outcome(lambda: impl.embedding.embedding_lookup(torch.tensor([0.0, 1.0]), randn(3, 2, seed=11)))]

@@ -1,0 +1,67 @@
+"""Hidden checks of Exercise 2: pad_sequences and padding_mask."""
+
+import torch
+
+from . import check, outcome
+from .helpers import generator, randint
+
+
+def _sequences(seed: int, count: int = 6, longest: int = 9) -> list[list[int]]:
+    g = generator(seed)
+    return [torch.randint(1, 50, (int(torch.randint(0, longest, (1,), generator=g)),), generator=g).tolist() for _ in range(count)]
+
+
+@check("padding", "pad_sequences pads every sequence at the end, to the longest one, as a LongTensor (batch, T)")
+def pad_to_the_longest(impl):
+    return [impl.padding.pad_sequences(_sequences(seed)) for seed in range(3)]
+
+
+@check("padding", "with max_len, T = max_len: short sequences are padded and long ones keep their first max_len ids")
+def pad_to_max_len(impl):
+    seqs = _sequences(5, longest=12)
+    return [impl.padding.pad_sequences(seqs, max_len=m) for m in (1, 4, 12, 20)]
+
+
+@check("padding", "the padding value is pad_id, not always 0")
+def pad_with_pad_id(impl):
+    return [impl.padding.pad_sequences(_sequences(6), max_len=m, pad_id=p) for m, p in ((None, 7), (5, -1))]
+
+
+@check("padding", "sequences may be tuples or 1-D tensors, and the input must not be changed")
+def pad_tensors_and_tuples(impl):
+    seqs = [torch.tensor([3, 4, 5]), (6, 7), torch.tensor([8])]
+    copies = [s.clone() if isinstance(s, torch.Tensor) else s for s in seqs]
+    padded = impl.padding.pad_sequences(seqs, max_len=2)
+    unchanged = all(torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b for a, b in zip(seqs, copies))
+    return padded, unchanged
+
+
+@check("padding", "edge cases: a batch of one, T = 1, and an empty sequence in the batch")
+def pad_edge_cases(impl):
+    pad = impl.padding.pad_sequences
+    return pad([[5, 6, 7]]), pad([[5], [6]]), pad([[], [4, 2]]), pad([[9, 9]], max_len=1)
+
+
+@check("padding", "max_len of 0 or less must raise a ValueError")
+def pad_rejects_bad_max_len(impl):
+    return [outcome(lambda: impl.padding.pad_sequences([[1, 2]], max_len=m)) for m in (0, -2)]
+
+
+@check("padding", "padding_mask is a bool tensor, True at real tokens and False where ids == pad_id")
+def mask_of_padded_batch(impl):
+    ids = _padded_batch(4)
+    return impl.padding.padding_mask(ids), impl.padding.padding_mask(ids[:1, :1])
+
+
+@check("padding", "padding_mask compares with pad_id: with pad_id=3, id 0 is a real token")
+def mask_with_other_pad_id(impl):
+    ids = randint(0, 5, (3, 6), seed=8)
+    return impl.padding.padding_mask(ids, pad_id=3)
+
+
+def _padded_batch(seed: int) -> torch.Tensor:
+    """A padded batch built without the code under test."""
+    ids = randint(1, 30, (4, 7), seed=seed)
+    for row, length in enumerate((7, 3, 1, 5)):
+        ids[row, length:] = 0
+    return ids

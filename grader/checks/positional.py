@@ -1,0 +1,44 @@
+"""Hidden checks of Exercise 5: PositionalEmbedding."""
+
+import torch
+
+from . import check, outcome
+from .helpers import loaded, randn, state_layout
+
+
+def _positions(impl, max_len: int = 8, k: int = 4, seed: int = 20):
+    return loaded(impl.positional.PositionalEmbedding(max_len, k), {"embedding.weight": randn(max_len, k, seed=seed)})
+
+
+@check("positional", "PositionalEmbedding has one parameter, embedding = nn.Embedding(max_len, k)")
+def state_dict_layout(impl):
+    return state_layout(impl.positional.PositionalEmbedding(9, 5))
+
+
+@check("positional", "forward adds row p of the table to the word at position p (positions count from 0), for every review")
+def adds_the_row_of_each_position(impl):
+    return _positions(impl)(randn(3, 5, 4, seed=1))
+
+
+@check("positional", "T = 1 uses row 0 only, and T = max_len uses every row")
+def shortest_and_longest_reviews(impl):
+    pe = _positions(impl)
+    return pe(randn(2, 1, 4, seed=2)), pe(randn(1, 8, 4, seed=3))
+
+
+@check("positional", "the positions are broadcast over the batch: a batch of 1 and of 5 get the same position vectors")
+def positions_broadcast_over_the_batch(impl):
+    pe = _positions(impl)
+    x = randn(5, 3, 4, seed=4)
+    return pe(x[:1]), pe(x)
+
+
+@check("positional", "a review longer than max_len raises a ValueError (there is no vector for that position)")
+def rejects_reviews_longer_than_max_len(impl):
+    pe = _positions(impl)
+    return outcome(lambda: pe(randn(1, 9, 4, seed=5))), outcome(lambda: pe(randn(2, 12, 4, seed=6)))
+
+
+@check("positional", "float64 in gives float64 out (after .double())")
+def float64_stays_float64(impl):
+    return _positions(impl).double()(randn(2, 3, 4, seed=7, dtype=torch.float64))

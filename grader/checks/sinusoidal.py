@@ -1,0 +1,18 @@
+"""Hidden checks of the bonus: sinusoidal_encoding."""
+
+from . import check
+
+
+@check("sinusoidal", "PE[p, 2i] = sin(p / 10000^(2i/k)) and PE[p, 2i+1] = cos(p / 10000^(2i/k))", atol=1e-4)
+def table_values(impl):
+    return impl.positional.sinusoidal_encoding(64, 16)
+
+
+@check("sinusoidal", "for odd k the last feature is a sine", atol=1e-4)
+def odd_k(impl):
+    return impl.positional.sinusoidal_encoding(10, 7)
+
+
+@check("sinusoidal", "the table is float32 of shape (max_len, k), also for max_len = 1 and k = 1")
+def small_tables(impl):
+    return impl.positional.sinusoidal_encoding(1, 1), impl.positional.sinusoidal_encoding(3, 2)

@@ -1,0 +1,73 @@
+"""Hidden checks of Exercise 1: tokenize, Vocab.__getitem__, build_vocab."""
+
+import torch
+
+from . import check, outcome
+from .helpers import generator
+
+TRICKY = [
+    "Simply BRILLIANT",
+    "I'm sure it's the director's best.",
+    'The "hero" (if you can call him that) loses; badly: twice!',
+    "Wait... what?! No, no, no.",
+    "First line.<br /><br />Second line<br/>third<br>fourth <BR /> fifth",
+    "tabs\tand\nnew lines   and  spaces",
+    "",
+    "!?.,()",
+    "O'Neil's 'quoted' words",
+    "10/10, would watch again :)",
+]
+
+
+def _corpus(seed: int, texts: int = 30) -> list[list[str]]:
+    """Random token lists over a small word list, so that counts tie often."""
+    words = ["film", "plot", "good", "bad", "a", "the", "acting", "zz", "Zz", ".", "!", "it", "was"]
+    g = generator(seed)
+    lengths = torch.randint(1, 13, (texts,), generator=g).tolist()
+    return [[words[i] for i in torch.randint(0, len(words), (n,), generator=g).tolist()] for n in lengths]
+
+
+@check("vocab", "tokenize on tricky reviews: lowercase, <br /> as a space, ' split off as its own token, \" ; : removed, . , ( ) ! ? as tokens")
+def tokenize_tricky_text(impl):
+    return [impl.vocab.tokenize(text) for text in TRICKY]
+
+
+@check("vocab", "tokenize must not change anything else: letters, digits and other symbols stay in their words")
+def tokenize_keeps_other_characters(impl):
+    return [impl.vocab.tokenize(text) for text in ["well-made 90s sci-fi", "5/10 & 3*", "café naïve"]]
+
+
+@check("vocab", "the order of build_vocab: <pad>, <unk>, then words by descending count, ties in string order")
+def vocab_order(impl):
+    return [impl.vocab.build_vocab(_corpus(seed)).itos for seed in range(3)]
+
+
+@check("vocab", "build_vocab's max_size counts <pad> and <unk>; min_freq keeps words seen at least min_freq times")
+def vocab_max_size_and_min_freq(impl):
+    corpus = _corpus(7, texts=60)
+    counted = [["good"] * 3 + ["plot"] * 2 + ["film"] * 2 + ["dull"]]  # min_freq=2 keeps plot and film
+    sizes = [(5, 1), (2, 1), (None, 8), (6, 10), (100, 1)]
+    return [impl.vocab.build_vocab(corpus, max_size=m, min_freq=f).itos for m, f in sizes] + [
+        impl.vocab.build_vocab(counted, min_freq=f).itos for f in (1, 2, 3, 4)
+    ]
+
+
+@check("vocab", "vocab[token] is the token's id, and a word never seen maps to <unk> (id 1)")
+def unknown_words_map_to_unk(impl):
+    vocab = impl.vocab.build_vocab(_corpus(3))
+    probe = ["film", "masterpiece", "the", "FILM", "", "<pad>", "<unk>"]
+    return [vocab[token] for token in probe], vocab.encode(probe)
+
+
+@check("vocab", "looking up an unknown word must not add it to the vocabulary (a defaultdict would)")
+def lookup_does_not_grow_the_vocabulary(impl):
+    vocab = impl.vocab.build_vocab(_corpus(4))
+    before = (len(vocab), dict(vocab.stoi))
+    [vocab[word] for word in ("unseen", "another")]
+    return before == (len(vocab), dict(vocab.stoi)), len(vocab)
+
+
+@check("vocab", "build_vocab must reject max_size < 2 and min_freq < 1 with a ValueError")
+def vocab_rejects_impossible_sizes(impl):
+    corpus = [["a", "b"]]
+    return [outcome(lambda: impl.vocab.build_vocab(corpus, **kwargs).itos) for kwargs in ({"max_size": 1}, {"max_size": 0}, {"min_freq": 0})]
