@@ -188,7 +188,7 @@ class Grader:
             if mutant.exercise != exercise:
                 continue
             produced = self._results_of(mutant)
-            if all(o.failure is None and compare(produced[check_id], o.value, self._check(check_id)) is None for check_id, o in failed.items()):
+            if all(o.failure is None and compare(produced[check_id], o.value, self._check(check_id), equal_nan=True) is None for check_id, o in failed.items()):
                 hints.append(mutant.hint)
         return hints
 

@@ -102,7 +102,12 @@ def main(job_path: str, status_fd: int) -> None:
     for name in list(sys.modules):
         if name.partition(".")[0] in SECRET_PACKAGES:
             del sys.modules[name]  # the objects stay alive through `todo`; a later import must go through the hook
+    # The learner's package is the only `exercises`: no fallback to the project's
+    # copy through the path or an editable install's finder.
     sys.path[:] = [job["submission"]] + [p for p in sys.path if not _inside(p, str(ROOT)) or ".venv" in p]
+    sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
+    sys.path_hooks[:] = [h for h in sys.path_hooks if not getattr(h, "__module__", "").startswith("__editable__")]
+    sys.path_importer_cache.clear()
     os.chdir(job["workdir"])
     torch.set_num_threads(1)
     lock_down(job["workdir"])

@@ -191,8 +191,11 @@ def safe(value: Any, depth: int = 0) -> Any:
 # --- comparison, in the grader's own process ----------------------------------------------
 
 
-def compare(expected: Any, actual: Any, check: Check, where: str = "the result") -> str | None:
-    """None when ``actual`` matches the reference's ``expected``, else what differs."""
+def compare(expected: Any, actual: Any, check: Check, where: str = "the result", equal_nan: bool = False) -> str | None:
+    """None when ``actual`` matches the reference's ``expected``, else what differs.
+
+    ``equal_nan`` counts NaN as equal to NaN: for matching two wrong results, never for grading.
+    """
     if isinstance(expected, dict) and "raised" in expected:
         wanted = expected["raised"][0]
         if isinstance(actual, dict) and "raised" in actual:
@@ -201,12 +204,12 @@ def compare(expected: Any, actual: Any, check: Check, where: str = "the result")
     if isinstance(actual, dict) and "raised" in actual:
         return f"{where}: raised {actual['raised'][0]}: {actual['message'][:300]}"
     if isinstance(expected, torch.Tensor):
-        return _compare_tensors(expected, actual, check, where)
+        return _compare_tensors(expected, actual, check, where, equal_nan)
     if isinstance(expected, (list, tuple)):
         if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
             return f"{where}: expected {len(expected)} items, got {_describe(actual)}"
         for index, (e, a) in enumerate(zip(expected, actual)):
-            problem = compare(e, a, check, f"{where}[{index}]")
+            problem = compare(e, a, check, f"{where}[{index}]", equal_nan)
             if problem:
                 return problem
         return None
@@ -216,7 +219,7 @@ def compare(expected: Any, actual: Any, check: Check, where: str = "the result")
             extra = sorted(set(actual) - set(expected)) if isinstance(actual, dict) else None
             return f"{where}: expected keys {sorted(expected)[:8]}, got {_describe(actual)}" + (f" (missing {missing[:5]}, unexpected {extra[:5]})" if missing is not None else "")
         for key in expected:
-            problem = compare(expected[key], actual[key], check, f"{where}[{key!r}]")
+            problem = compare(expected[key], actual[key], check, f"{where}[{key!r}]", equal_nan)
             if problem:
                 return problem
         return None
@@ -227,7 +230,7 @@ def compare(expected: Any, actual: Any, check: Check, where: str = "the result")
     return None
 
 
-def _compare_tensors(expected: torch.Tensor, actual: Any, check: Check, where: str) -> str | None:
+def _compare_tensors(expected: torch.Tensor, actual: Any, check: Check, where: str, equal_nan: bool) -> str | None:
     if not isinstance(actual, torch.Tensor):
         return f"{where}: expected a tensor of shape {tuple(expected.shape)}, got {_describe(actual)}"
     if actual.shape != expected.shape:
@@ -235,7 +238,7 @@ def _compare_tensors(expected: torch.Tensor, actual: Any, check: Check, where: s
     if actual.dtype != expected.dtype:
         return f"{where}: expected dtype {expected.dtype}, got {actual.dtype}"
     try:
-        torch.testing.assert_close(actual, expected, atol=check.atol, rtol=check.rtol, equal_nan=False)
+        torch.testing.assert_close(actual, expected, atol=check.atol, rtol=check.rtol, equal_nan=equal_nan)
     except AssertionError as error:
         if actual.is_floating_point() and not torch.isfinite(actual).all() and torch.isfinite(expected).all():
             return f"{where}: contains NaN or inf"
