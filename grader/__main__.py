@@ -4,6 +4,7 @@
     python -m grader build --check    exit 1 if anything generated is out of date
     python -m grader grade SUB [SUB ...] --out DIR [--jobs N]
                                       grade folders or .zip files holding an exercises/ package
+    python -m grader release OUT      write the student release (stubs, visible tests, sample) into OUT
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_cmd.add_argument("--check-seconds", type=float, default=10.0, help="time limit per check")
     grade_cmd.add_argument("--submission-seconds", type=float, default=180.0, help="time limit per submission")
     grade_cmd.add_argument("--memory-mb", type=int, default=2048, help="memory limit per submission")
+    release_cmd = commands.add_parser("release", help="write the student release: no solutions, no hidden checks")
+    release_cmd.add_argument("out", type=Path, help="a new folder")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -51,6 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             note = f"  ({report.problem})" if report.problem else ""
             print(f"{report.submission:<30} {report.score:>3} / {MAX_SCORE}{note}")
         print(f"grades: {args.out / 'grades.csv'}; feedback: {args.out}/<submission>/feedback.md")
+        return 0
+    if args.command == "release":
+        from .release import release
+
+        try:
+            files = release(args.out)
+        except (FileExistsError, RuntimeError) as error:
+            print(error, file=sys.stderr)
+            return 2
+        print(f"wrote {len(files)} files to {args.out}")
         return 0
     return 2
 

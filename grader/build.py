@@ -93,6 +93,21 @@ def solution_regions(source: str, name: str = "<source>") -> list[Region]:
     return regions
 
 
+def secret_lines(source: str, min_length: int = 12) -> set[str]:
+    """The stripped lines of a module's marked bodies that its given code does not also contain.
+
+    These must never reach a learner: not in a stub, a release or feedback.
+    """
+    lines = source.splitlines()
+    regions = solution_regions(source)
+    inside = {i for r in regions for i in range(r.begin + 1, r.end)}
+    given = {line.strip() for i, line in enumerate(lines) if i not in inside}
+    return {
+        lines[i].strip() for i in inside
+        if len(lines[i].strip()) >= min_length and not lines[i].strip().startswith("#") and lines[i].strip() not in given
+    }
+
+
 def _owners(module: str) -> dict[str, Exercise]:
     return {target: e for e in EXERCISES if e.module == module for target in e.targets}
 

@@ -1,0 +1,80 @@
+"""`python -m grader release`: everything a learner needs, nothing of the answers."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from exercises.catalogue import exercise_modules
+from grader import build
+from grader.release import release
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "course"
+    release(out)
+    return out
+
+
+def released_text(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
+
+
+def test_release_holds_stubs_tests_sample_and_instructions(released):
+    """The learner's package, its visible tests, the sample and a README, pyproject and Makefile."""
+    for name in ("README.md", "pyproject.toml", "Makefile", "constraints.txt", "data/sample/train.csv", "exercises/tutor.py", "exercises/tests/test_04_attention.py"):
+        assert (released / name).is_file(), name
+    assert not any((released / name).exists() for name in ("solutions", "grader", "tests", "benchmarks"))
+
+
+def test_release_contains_no_solution_body(released):
+    """No non-trivial line of a marked solution body is in any released file."""
+    text = released_text(released)
+    for path in (ROOT / "solutions").glob("*.py"):
+        leaked = [line for line in build.secret_lines(path.read_text()) if line in text]
+        assert not leaked, f"{path.name}: {leaked}"
+
+
+def test_release_contains_no_hidden_check_text(released):
+    """No line of the hidden checks, their points or the bug catalogue is released."""
+    text = released_text(released)
+    hidden = [*(ROOT / "grader" / "checks").glob("*.py"), ROOT / "grader" / "points.toml", ROOT / "grader" / "mutants.toml"]
+    for path in hidden:
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if len(line) > 25 and not line.startswith(("#", '"""', "import ", "from ", "def ", "class ")):  # signatures are public
+                assert line not in text, f"{path.name}: {line}"
+
+
+def test_release_refuses_to_overwrite(released):
+    """Releasing into an existing folder is an error: nothing there is ever overwritten."""
+    with pytest.raises(FileExistsError):
+        release(released)
+
+
+def run_pytest(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", "exercises", "-p", "no:cacheprovider"], cwd=folder, capture_output=True, text=True)
+
+
+def test_pytest_exercises_runs_inside_the_release(released):
+    """In the release alone, every exercise is reported as not started."""
+    result = run_pytest(released)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"rootdir: {released}" in result.stdout
+    assert result.stdout.count("not started:") == 8 and "passed" not in result.stdout.splitlines()[-1]
+
+
+def test_released_tests_pass_once_the_exercises_are_solved(released, tmp_path):
+    """With correct code in its exercises/, the release's own tests all pass."""
+    solved = tmp_path / "solved"
+    shutil.copytree(released, solved)
+    for module in exercise_modules():
+        shutil.copyfile(ROOT / "solutions" / f"{module}.py", solved / "exercises" / f"{module}.py")
+    result = run_pytest(solved)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "Every exercise passes" in result.stdout
