@@ -165,16 +165,21 @@ class Grader:
 
     # --- scoring ----------------------------------------------------------------------
 
-    def score(self, outcomes: dict[str, Outcome]) -> list[CheckResult]:
-        """Compare each outcome with the reference; failed checks get their hint and a diagnosis."""
+    def score(self, outcomes: dict[str, Outcome], only: str | None = None) -> list[CheckResult]:
+        """Compare each outcome with the reference; failed checks get their hint and a diagnosis.
+
+        ``only`` limits the scoring to one exercise's checks.
+        """
         results = []
         for check in self.checks:
+            if only is not None and check.exercise != only:
+                continue
             outcome = outcomes[check.id]
             problem = outcome.failure or _not_started(outcome.value) or compare(self.expected[check.id], outcome.value, check)
             points = self.points[check.id]
             message = "passed" if problem is None else f"{check.hint}. What happened: {problem}"
             results.append(CheckResult(check.exercise, check.name, 0 if problem else points, points, problem is None, message))
-        for exercise in EXERCISE_BY_KEY:
+        for exercise in {r.exercise for r in results}:
             failed = [r for r in results if r.exercise == exercise and not r.passed]
             if failed:
                 for hint in self.diagnose(exercise, {f"{exercise}.{r.test}": outcomes[f"{exercise}.{r.test}"] for r in failed}):

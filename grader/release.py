@@ -3,7 +3,7 @@
     python -m grader release OUT
 
 ``OUT`` gets the stubs and the visible tests (``exercises/``), the review
-sample (``data/sample``), the release notebooks when they exist, and a
+sample (``data/sample``), the nbgrader release notebook (``notebooks/``), and a
 students' README, pyproject and Makefile. No reference code, no hidden checks.
 """
 
@@ -13,9 +13,9 @@ import shutil
 from pathlib import Path
 
 from .build import ROOT, stale
+from .notebooks import release_notebooks
 
 TEMPLATES = Path(__file__).resolve().parent / "release"
-RELEASE_NOTEBOOKS = ROOT / "grader" / "course" / "release"
 
 
 def release(out: Path) -> list[Path]:
@@ -32,8 +32,7 @@ def release(out: Path) -> list[Path]:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
     shutil.copytree(ROOT / "exercises", out / "exercises", ignore=ignore)
     shutil.copytree(ROOT / "data" / "sample", out / "data" / "sample", ignore=shutil.ignore_patterns("README.md"))
-    if RELEASE_NOTEBOOKS.is_dir():
-        shutil.copytree(RELEASE_NOTEBOOKS, out / "notebooks", ignore=ignore)
+    release_notebooks(out / "notebooks")
     for name in ("README.md", "pyproject.toml", "Makefile"):
         shutil.copyfile(TEMPLATES / name, out / name)
     shutil.copyfile(ROOT / "constraints.txt", out / "constraints.txt")

@@ -1,0 +1,77 @@
+"""Benchmark: grade a class of 50 submissions with the sandboxed grader.
+
+    python -m benchmarks.grading [--jobs 2] [--count 50]
+
+The class is built from the reference: correct copies, untouched stubs, the
+independent implementation and one submission per catalogued bug, in turn.
+Writes benchmarks/grading.md with the wall time and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from grader.grade import grade_class
+from grader.mutants import load_mutants, write_package
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_class(folder: Path, count: int) -> list[Path]:
+    """``count`` submission folders: reference, stubs, independent, then one per mutant, repeated."""
+    mutants = load_mutants()
+    kinds = ["reference", "stubs", "independent", *(m.id for m in mutants)]
+    subs = []
+    for index in range(count):
+        kind = kinds[index % len(kinds)]
+        target = folder / f"student{index:02d}-{kind}"
+        if kind == "stubs":
+            shutil.copytree(ROOT / "exercises", target / "exercises", ignore=shutil.ignore_patterns("tests", "__pycache__"))
+        elif kind == "independent":
+            shutil.copytree(ROOT / "tests" / "independent" / "exercises", target / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            write_package(target / "exercises", next((m for m in mutants if m.id == kind), None))
+        subs.append(target)
+    return subs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--count", type=int, default=50)
+    parser.add_argument("--write", type=Path, default=ROOT / "benchmarks" / "grading.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = make_class(Path(tmp) / "class", args.count)
+        started = time.perf_counter()
+        reports = grade_class(subs, Path(tmp) / "out", jobs=args.jobs)
+        seconds = time.perf_counter() - started
+    full = sum(r.score >= 100 for r in reports)
+    zero = sum(r.score == 0 for r in reports)
+    text = "\n".join([
+        "# Grading benchmark",
+        "",
+        f"Command: `python -m benchmarks.grading --jobs {args.jobs} --count {args.count}`",
+        "",
+        "| submissions | jobs | wall time | per submission | full marks | zero | partial |",
+        "|---|---|---|---|---|---|---|",
+        f"| {len(reports)} | {args.jobs} | {seconds:.1f} s | {seconds / len(reports):.2f} s | {full} | {zero} | {len(reports) - full - zero} |",
+        "",
+        f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}, torch {torch.__version__}.",
+        "The wall time includes computing the reference's results once; every submission runs in its own sandboxed process.",
+        "",
+    ])
+    args.write.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
