@@ -122,7 +122,7 @@ class Tutor:
         for exercise in shown:
             write(self._line(exercise, self.progress[exercise.key]))
         if all(p.total == p.passed for p in self.progress.values()) and len(shown) == len(EXERCISES):
-            write("  Every exercise passes. Train the model you built: see README, 'Train your own model'.")
+            write("  Every exercise passes. Train the model you built: python -m solutions.train --impl exercises")
         elif any(p.passed for p in self.progress.values()):
             write("  points: estimated from these tests; your grade comes from the instructor's tests.")
 

@@ -13,6 +13,7 @@ and evaluated once on the test split. ``--out`` receives ``model.pt``,
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import multiprocessing
@@ -31,6 +32,7 @@ from tqdm import tqdm
 from .classifier import TransformerClassifier
 from .data import DataNotFoundError, load_imdb
 from .padding import pad_sequences
+from .positional import sinusoidal_encoding
 from .vocab import PAD_ID, Vocab, build_vocab, tokenize
 
 
@@ -44,6 +46,7 @@ class Config:
 
     data_dir: str | None = _flag(None, "folder of IMDB files (default: $IMDB_DIR, else the Hugging Face hub)")
     out: str = _flag("runs/imdb", "folder for the checkpoint, vocabulary, metrics and curves")
+    impl: str = _flag("solutions", "package whose TransformerClassifier is trained: solutions (the reference) or exercises (yours)", choices=("solutions", "exercises"))
     # Text
     vocab_size: int = _flag(30000, "vocabulary size, <pad> and <unk> included")
     min_freq: int = _flag(2, "a word needs this many occurrences in the training reviews")
@@ -56,6 +59,7 @@ class Config:
     depth: int = _flag(1, "Transformer blocks")
     pool: str = _flag("mean", "how token vectors become one review vector", choices=("mean", "max"))
     dropout: float = _flag(0.1, "dropout probability")
+    position_init: str = _flag("normal", "initial position vectors: random normal, or the sinusoidal encoding (the bonus exercise)", choices=("normal", "sinusoidal"))
     # Optimisation
     epochs: int = _flag(3, "passes over the training reviews")
     batch_size: int = _flag(32, "reviews per step")
@@ -156,9 +160,17 @@ def evaluate(model: TransformerClassifier, seqs: list[list[int]], labels: list[i
 
 def build_model(cfg: Config, vocab_size: int) -> TransformerClassifier:
     """The classifier that ``cfg`` describes, for a vocabulary of ``vocab_size`` ids."""
-    return TransformerClassifier(
+    classifier = importlib.import_module(f"{cfg.impl}.classifier")
+    model = classifier.TransformerClassifier(
         vocab_size, cfg.k, cfg.heads, cfg.depth, cfg.max_len, pool=cfg.pool, dropout=cfg.dropout, pad_id=PAD_ID
     )
+    if cfg.position_init == "sinusoidal":
+        # Start the learned positions from sines and cosines: neighbouring
+        # positions then begin with similar vectors, and PE[p] . PE[p + d]
+        # depends on the distance d alone, so attending to nearby words is easy to learn.
+        with torch.no_grad():
+            model.position.embedding.weight.copy_(sinusoidal_encoding(cfg.max_len, cfg.k))
+    return model
 
 
 def _optimizer(model: torch.nn.Module, cfg: Config) -> torch.optim.AdamW:
@@ -342,6 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         metrics = train(cfg)
     except DataNotFoundError as error:
         print(error, file=sys.stderr)
+        return 2
+    except NotImplementedError as error:  # --impl exercises before the exercises are done
+        print(f"{error}\nFinish the exercises first: pytest exercises", file=sys.stderr)
         return 2
     print(summary(metrics, cfg.out))
     return 0

@@ -1,6 +1,7 @@
 """Training and prediction, end to end (solutions/train.py, solutions/predict.py)."""
 
 import json
+import sys
 from dataclasses import fields
 
 import datasets
@@ -142,3 +143,14 @@ def test_predict_without_a_model_says_what_it_needs(tmp_path, capsys):
     """--model pointing at an empty folder exits with status 2, naming model.pt."""
     assert predict.main(["--model", str(tmp_path), "some review"]) == 2
     assert "model.pt not found" in capsys.readouterr().err
+
+
+def test_impl_exercises_trains_the_learners_classifier(sample_dir, tmp_path, monkeypatch, capsys):
+    """--impl exercises builds the model from the exercises package (here standing in: the reference)."""
+    import solutions.classifier
+
+    stubs = train.main(["--data-dir", str(sample_dir), "--preset", "tiny", "--impl", "exercises", "--out", str(tmp_path / "a")])
+    assert stubs == 2 and "Finish the exercises first" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "exercises.classifier", solutions.classifier)
+    assert train.main(["--data-dir", str(sample_dir), "--preset", "tiny", "--epochs", "1", "--impl", "exercises", "--out", str(tmp_path / "b")]) == 0
+    assert json.loads((tmp_path / "b" / "metrics.json").read_text())["config"]["impl"] == "exercises"
