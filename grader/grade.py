@@ -17,6 +17,7 @@ every result with the reference's and writes:
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib
 import json
 import os
@@ -206,8 +207,10 @@ class Grader:
                 if self._mutant_dir is None:
                     self._mutant_dir = Path(tempfile.mkdtemp(prefix="grader-mutants-"))
                     sys.path.insert(0, str(self._mutant_dir))
-                package = f"_grader_mutant_{len(self._mutant_results)}"
-                write_package(self._mutant_dir / package, mutant)
+                # Named after its own source: two graders in one process never share a stale module.
+                package = "_grader_mutant_" + hashlib.sha1(mutant.source().encode()).hexdigest()[:16]
+                if not (self._mutant_dir / package).exists():
+                    write_package(self._mutant_dir / package, mutant)
                 importlib.invalidate_caches()
                 impl = Impl(package)
                 self._mutant_results[mutant.id] = {c.id: run_probe(c, impl) for c in self.checks if c.exercise == mutant.exercise}
