@@ -59,6 +59,7 @@ class Config:
     depth: int = _flag(1, "Transformer blocks")
     pool: str = _flag("mean", "how token vectors become one review vector", choices=("mean", "max"))
     dropout: float = _flag(0.1, "dropout probability")
+    embedding_std: float = _flag(1.0, "standard deviation of the initial word vectors (nn.Embedding's default is 1)")
     position_init: str = _flag("normal", "initial position vectors: random normal, or the sinusoidal encoding (the bonus exercise)", choices=("normal", "sinusoidal"))
     # Optimisation
     epochs: int = _flag(3, "passes over the training reviews")
@@ -100,6 +101,13 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     settings = dict(PRESETS.get(args.pop("preset") or "", {}))
     settings.update({name: value for name, value in args.items() if value is not None})
     return Config(**settings)
+
+
+def split_indices(n: int, val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """A seeded random split of ``range(n)`` into (training, validation) indices."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
+    n_val = max(1, round(val_fraction * n))
+    return order[n_val:], order[:n_val]
 
 
 def tokenize_all(texts: Sequence[str], workers: int = 1) -> list[list[str]]:
@@ -164,6 +172,12 @@ def build_model(cfg: Config, vocab_size: int) -> TransformerClassifier:
     model = classifier.TransformerClassifier(
         vocab_size, cfg.k, cfg.heads, cfg.depth, cfg.max_len, pool=cfg.pool, dropout=cfg.dropout, pad_id=PAD_ID
     )
+    with torch.no_grad():
+        # Small initial word vectors make every word start out alike: a rare
+        # word that training barely touches then adds little noise to the mean
+        # over a review, much as an unused feature of a linear model weighs 0.
+        model.token_embedding.weight.normal_(0.0, cfg.embedding_std)
+        model.token_embedding.weight[PAD_ID] = 0.0
     if cfg.position_init == "sinusoidal":
         # Start the learned positions from sines and cosines: neighbouring
         # positions then begin with similar vectors, and PE[p] . PE[p + d]
@@ -205,9 +219,7 @@ def train(cfg: Config) -> dict:
     train_tokens = tokenize_all(imdb["train"]["text"], workers)
     test_tokens = tokenize_all(imdb["test"]["text"], workers)
     train_labels, test_labels = list(imdb["train"]["label"]), list(imdb["test"]["label"])
-    order = torch.randperm(len(train_tokens), generator=torch.Generator().manual_seed(cfg.seed)).tolist()
-    n_val = max(1, round(cfg.val_fraction * len(order)))
-    val_idx, fit_idx = order[:n_val], order[n_val:]
+    fit_idx, val_idx = split_indices(len(train_tokens), cfg.val_fraction, cfg.seed)
 
     # The vocabulary sees the training reviews only: words that occur only in
     # the validation or test reviews must become <unk>, as they would for new text.

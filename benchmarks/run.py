@@ -1,0 +1,113 @@
+"""Benchmark: the reference training with its defaults, the TF-IDF baseline, and the ablations.
+
+    python -m benchmarks.run --data-dir DIR                  # defaults + baseline
+    python -m benchmarks.run --data-dir DIR --ablations      # and every ablation row
+    python -m benchmarks.run --data-dir DIR --only max-len-256
+
+Each row is a real run of its own process on the same split (the training's
+seeded validation hold-out): ``python -m solutions.train`` with the row's
+flags, or ``python -m benchmarks.baseline``. Results are kept per row in
+``benchmarks/results.json`` (so rows can be re-run one at a time), and
+``benchmarks/RESULTS.md`` is rewritten from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS_JSON = HERE / "results.json"
+RESULTS_MD = HERE / "RESULTS.md"
+
+# name: (flags added to the defaults, what the row shows)
+ROWS: dict[str, tuple[list[str], str]] = {
+    "defaults": ([], "the defaults of `python -m solutions.train`"),
+    "truncate-head": (["--truncate", "head"], "keep the start of long reviews instead of the end"),
+    "truncate-head+tail": (["--truncate", "head+tail"], "keep the first quarter and the last three quarters"),
+    "max-len-256": (["--max-len", "256"], "half the length budget"),
+    "max-len-1024": (["--max-len", "1024"], "twice the length budget"),
+    "pool-max": (["--pool", "max"], "max pooling instead of mean"),
+    "depth-2": (["--depth", "2"], "two blocks"),
+    "k-128": (["--k", "128"], "twice the width"),
+    "depth-2-k-128": (["--depth", "2", "--k", "128"], "two blocks, twice the width"),
+    "embedding-std-1": (["--embedding-std", "1.0"], "nn.Embedding's default initialisation of the word vectors"),
+    "heads-4": (["--heads", "4"], "four heads"),
+}
+
+
+def machine() -> dict:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    import torch
+
+    return {"cores": os.cpu_count(), "cpu": model, "torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version()}
+
+
+def run_training(name: str, flags: list[str], data_dir: str | None) -> dict:
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-m", "solutions.train", "--out", out, *(["--data-dir", data_dir] if data_dir else []), *flags]
+        subprocess.run(command, check=True)
+        metrics = json.loads((Path(out) / "metrics.json").read_text())
+    keep = ("test_accuracy", "val_accuracy", "best_epoch", "total_seconds", "train_seconds", "prepare_seconds", "peak_memory_mb", "parameters", "vocab_size", "machine", "config")
+    return {"command": "python -m solutions.train " + " ".join(flags), **{k: metrics[k] for k in keep}}
+
+
+def run_baseline(data_dir: str | None) -> dict:
+    with tempfile.TemporaryDirectory() as out:
+        target = Path(out) / "baseline.json"
+        subprocess.run([sys.executable, "-m", "benchmarks.baseline", "--out", str(target), *(["--data-dir", data_dir] if data_dir else [])], check=True)
+        return {"command": "python -m benchmarks.baseline", **json.loads(target.read_text())}
+
+
+def write_markdown(results: dict) -> None:
+    head = results.get("defaults")
+    lines = ["# Benchmarks", "", "Reproduce: `python -m benchmarks.run --data-dir DIR --ablations` (IMDB, 25,000 train / 25,000 test reviews).", ""]
+    if head:
+        m = head["machine"]
+        lines += [f"Machine: {m['cores']} cores, {m['cpu']}, torch {m['torch']}, {m['threads']} threads, Python {m['python']}.", ""]
+    lines += ["## Reference training and baseline", "", "| run | test accuracy | val accuracy | wall time | peak memory | measured |", "|---|---|---|---|---|---|"]
+    for name in ("defaults", "baseline"):
+        if name in results:
+            r = results[name]
+            lines.append(f"| {name} (`{r['command']}`) | {r['test_accuracy']:.4f} | {r['val_accuracy']:.4f} | {r['total_seconds']:.0f} s | {r['peak_memory_mb']:.0f} MB | {r['measured']} |")
+    lines += ["", "The baseline is TF-IDF of word unigrams and bigrams with logistic regression (C chosen on validation), on the same split.", ""]
+    lines += ["## Ablations", "", "Each row changes one thing from the defaults; every row is its own real run.", "",
+              "| change | flags | test accuracy | val accuracy | best epoch | wall time | peak memory |", "|---|---|---|---|---|---|---|"]
+    for name, (flags, what) in ROWS.items():
+        if name in results and name != "defaults":
+            r = results[name]
+            lines.append(f"| {what} | `{' '.join(flags)}` | {r['test_accuracy']:.4f} | {r['val_accuracy']:.4f} | {r['best_epoch']} | {r['total_seconds']:.0f} s | {r['peak_memory_mb']:.0f} MB |")
+    gpu = results.get("gpu")
+    lines += ["", "## GPU preset", ""]
+    lines += [f"`--preset gpu` on {gpu['machine']['cuda']}: test accuracy {gpu['test_accuracy']:.4f} in {gpu['total_seconds']:.0f} s."] if gpu else ["`--preset gpu` has not been measured on a CUDA machine yet; no figure is claimed for it."]
+    RESULTS_MD.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default=None, help="IMDB folder (default: $IMDB_DIR, else the hub)")
+    parser.add_argument("--ablations", action="store_true", help="also run every ablation row")
+    parser.add_argument("--only", choices=[*ROWS, "baseline"], help="run this row alone")
+    args = parser.parse_args()
+    results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    names = [args.only] if args.only else ["defaults", "baseline", *([n for n in ROWS if n != "defaults"] if args.ablations else [])]
+    for name in names:
+        row = run_baseline(args.data_dir) if name == "baseline" else run_training(name, ROWS[name][0], args.data_dir)
+        row["measured"] = datetime.date.today().isoformat()
+        if name == "baseline":
+            row["machine"] = machine()
+        results[name] = row
+        RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
+        write_markdown(results)
+    print(RESULTS_MD.read_text())
+
+
+if __name__ == "__main__":
+    main()
