@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 import torch
+
+from grader.checks import helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,15 +32,8 @@ def gen() -> torch.Generator:
 
 @pytest.fixture
 def worked_example() -> torch.Tensor:
-    """The curriculum's 1 x 5 x 7 tensor: 5 words of one review, 7 features each.
-
-    Rows are ``sqrt(7) * e_w`` for the words the, film, was, the, best, so
-    every dot product is 7 (same word) or 0.
-    """
-    X = torch.zeros(1, 5, 7)
-    for position, word in enumerate([0, 1, 2, 0, 3]):
-        X[0, position, word] = math.sqrt(7)
-    return X
+    """The curriculum's 1 x 5 x 7 tensor: "the film was the best", word w = sqrt(7) e_w."""
+    return helpers.worked_example()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -14,38 +14,19 @@ import pytest
 import torch
 
 
-def _impl(request: pytest.FixtureRequest, module: str) -> ModuleType:
-    return importlib.import_module(f"{request.config.getoption('impl')}.{module}")
+def _module_fixture(module: str):
+    """A fixture named ``module`` that returns ``<impl>.<module>``, e.g. ``exercises.attention``."""
+
+    @pytest.fixture(name=module)
+    def fixture(request: pytest.FixtureRequest) -> ModuleType:
+        return importlib.import_module(f"{request.config.getoption('impl')}.{module}")
+
+    return fixture
 
 
-@pytest.fixture
-def vocab(request) -> ModuleType:
-    return _impl(request, "vocab")
-
-
-@pytest.fixture
-def padding(request) -> ModuleType:
-    return _impl(request, "padding")
-
-
-@pytest.fixture
-def embedding(request) -> ModuleType:
-    return _impl(request, "embedding")
-
-
-@pytest.fixture
-def attention(request) -> ModuleType:
-    return _impl(request, "attention")
-
-
-@pytest.fixture
-def positional(request) -> ModuleType:
-    return _impl(request, "positional")
-
-
-@pytest.fixture
-def classifier(request) -> ModuleType:
-    return _impl(request, "classifier")
+vocab, padding, embedding, attention, positional, classifier = map(
+    _module_fixture, ["vocab", "padding", "embedding", "attention", "positional", "classifier"]
+)
 
 
 @pytest.fixture
