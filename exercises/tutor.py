@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.option.tbstyle == "auto" and any("exercises" in Path(arg).parts for arg in config.args):
+        config.option.tbstyle = "short"  # the failing line and the hint; no dump of the inputs
     for exercise in EXERCISES:
         config.addinivalue_line("markers", f"{exercise.key}: {exercise.label}, {exercise.title}")
     config.pluginmanager.register(Tutor(config.getoption("impl")), "exercises-tutor")
@@ -136,7 +139,10 @@ class Tutor:
         elif progress.waiting_for:
             status = f"finish {', '.join(sorted(progress.waiting_for))} first"
         else:
-            status = f"{progress.failed + progress.not_started} failing"
+            status = ", ".join(part for part in (
+                f"{progress.failed} failing" if progress.failed else "",
+                f"{progress.not_started} not started" if progress.not_started else "",
+            ) if part)
         command = "" if status == "done" else exercise.command
         number = str(exercise.number)
         return (

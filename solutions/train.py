@@ -60,7 +60,7 @@ class Config:
     pool: str = _flag("mean", "how token vectors become one review vector", choices=("mean", "max"))
     dropout: float = _flag(0.1, "dropout probability")
     embedding_std: float = _flag(1.0, "standard deviation of the initial word vectors (nn.Embedding's default is 1)")
-    position_init: str = _flag("normal", "initial position vectors: random normal, or the sinusoidal encoding (the bonus exercise)", choices=("normal", "sinusoidal"))
+    position_init: str = _flag("normal", "initial position vectors: random normal (nn.Embedding's default), zeros, or the sinusoidal encoding (the bonus exercise)", choices=("normal", "zeros", "sinusoidal"))
     # Optimisation
     epochs: int = _flag(3, "passes over the training reviews")
     batch_size: int = _flag(32, "reviews per step")
@@ -178,11 +178,12 @@ def build_model(cfg: Config, vocab_size: int) -> TransformerClassifier:
         # over a review, much as an unused feature of a linear model weighs 0.
         model.token_embedding.weight.normal_(0.0, cfg.embedding_std)
         model.token_embedding.weight[PAD_ID] = 0.0
-    if cfg.position_init == "sinusoidal":
-        # Start the learned positions from sines and cosines: neighbouring
-        # positions then begin with similar vectors, and PE[p] . PE[p + d]
-        # depends on the distance d alone, so attending to nearby words is easy to learn.
-        with torch.no_grad():
+        if cfg.position_init == "zeros":
+            # Positions then start out as no signal at all, and grow only as far as they help.
+            model.position.embedding.weight.zero_()
+        elif cfg.position_init == "sinusoidal":
+            # Sines and cosines: neighbouring positions begin with similar vectors,
+            # and PE[p] . PE[p + d] depends on the distance d alone.
             model.position.embedding.weight.copy_(sinusoidal_encoding(cfg.max_len, cfg.k))
     return model
 
