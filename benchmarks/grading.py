@@ -10,15 +10,12 @@ Writes benchmarks/grading.md with the wall time and the machine.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-import torch
-
+from benchmarks.run import machine
 from grader.grade import grade_class
 from grader.mutants import load_mutants, write_package
 
@@ -54,18 +51,19 @@ def main() -> None:
         started = time.perf_counter()
         reports = grade_class(subs, Path(tmp) / "out", jobs=args.jobs)
         seconds = time.perf_counter() - started
-    full = sum(r.score >= 100 for r in reports)
-    zero = sum(r.score == 0 for r in reports)
+    full = sum(all(r.passed for r in report.results) for report in reports)
+    zero = sum(report.score == 0 for report in reports)
+    info = machine()
     text = "\n".join([
         "# Grading benchmark",
         "",
         f"Command: `python -m benchmarks.grading --jobs {args.jobs} --count {args.count}`",
         "",
-        "| submissions | jobs | wall time | per submission | full marks | zero | partial |",
+        "| submissions | jobs | wall time | per submission | every check passed | zero | partial |",
         "|---|---|---|---|---|---|---|",
         f"| {len(reports)} | {args.jobs} | {seconds:.1f} s | {seconds / len(reports):.2f} s | {full} | {zero} | {len(reports) - full - zero} |",
         "",
-        f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}, torch {torch.__version__}.",
+        f"Machine: {info['cores']} cores, {info['cpu']}, Python {info['python']}, torch {info['torch']}.",
         "The wall time includes computing the reference's results once; every submission runs in its own sandboxed process.",
         "",
     ])
