@@ -60,7 +60,7 @@ class Config:
     pool: str = _flag("mean", "how token vectors become one review vector", choices=("mean", "max"))
     dropout: float = _flag(0.1, "dropout probability")
     embedding_std: float = _flag(1.0, "standard deviation of the initial word vectors (nn.Embedding's default is 1)")
-    position_init: str = _flag("normal", "initial position vectors: random normal (nn.Embedding's default), zeros, or the sinusoidal encoding (the bonus exercise)", choices=("normal", "zeros", "sinusoidal"))
+    position_init: str = _flag("normal", "initial position vectors: random normal (nn.Embedding's default) or the sinusoidal encoding (the bonus exercise)", choices=("normal", "sinusoidal"))
     # Optimisation
     epochs: int = _flag(3, "passes over the training reviews")
     batch_size: int = _flag(32, "reviews per step")
@@ -68,7 +68,6 @@ class Config:
     weight_decay: float = _flag(0.05, "AdamW weight decay on the weight matrices")
     warmup: float = _flag(0.1, "share of the steps spent warming the learning rate up")
     clip: float = _flag(1.0, "gradient norm clipping threshold")
-    ema: float = _flag(0.0, "decay of an exponential moving average of the weights, used for evaluation; 0 turns it off")
     # Machine
     seed: int = _flag(0, "random seed for the split, initialisation and batches")
     device: str = _flag("auto", "auto (CUDA when present), cpu or cuda")
@@ -178,10 +177,7 @@ def build_model(cfg: Config, vocab_size: int) -> TransformerClassifier:
         # over a review, much as an unused feature of a linear model weighs 0.
         model.token_embedding.weight.normal_(0.0, cfg.embedding_std)
         model.token_embedding.weight[PAD_ID] = 0.0
-        if cfg.position_init == "zeros":
-            # Positions then start out as no signal at all, and grow only as far as they help.
-            model.position.embedding.weight.zero_()
-        elif cfg.position_init == "sinusoidal":
+        if cfg.position_init == "sinusoidal":
             # Sines and cosines: neighbouring positions begin with similar vectors,
             # and PE[p] . PE[p + d] depends on the distance d alone.
             model.position.embedding.weight.copy_(sinusoidal_encoding(cfg.max_len, cfg.k))
@@ -205,6 +201,80 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
+@dataclass
+class Prepared:
+    """Encoded reviews and labels of the three splits, and the vocabulary built on ``fit``."""
+
+    vocab: Vocab
+    fit: tuple[list[list[int]], list[int]]
+    val: tuple[list[list[int]], list[int]]
+    test: tuple[list[list[int]], list[int]]
+
+
+def prepare(cfg: Config) -> Prepared:
+    """Load, tokenize, split, build the vocabulary, encode and truncate."""
+    imdb = load_imdb(cfg.data_dir)
+    workers = cfg.threads if cfg.threads > 0 else torch.get_num_threads()
+    train_tokens = tokenize_all(imdb["train"]["text"], workers)
+    train_labels = list(imdb["train"]["label"])
+    fit_idx, val_idx = split_indices(len(train_tokens), cfg.val_fraction, cfg.seed)
+    # The vocabulary sees the training reviews only: words that occur only in
+    # the validation or test reviews must become <unk>, as they would for new text.
+    vocab = build_vocab((train_tokens[i] for i in fit_idx), max_size=cfg.vocab_size, min_freq=cfg.min_freq)
+
+    def split(tokens: list[list[str]], labels: list[int]) -> tuple[list[list[int]], list[int]]:
+        return encode(tokens, vocab, cfg.max_len, cfg.truncate), labels
+
+    return Prepared(
+        vocab,
+        split([train_tokens[i] for i in fit_idx], [train_labels[i] for i in fit_idx]),
+        split([train_tokens[i] for i in val_idx], [train_labels[i] for i in val_idx]),
+        split(tokenize_all(imdb["test"]["text"], workers), list(imdb["test"]["label"])),
+    )
+
+
+def fit_model(cfg: Config, model: TransformerClassifier, data: Prepared, device: torch.device) -> tuple[dict, dict]:
+    """Train for ``cfg.epochs``; return the best epoch on validation (with its weights) and the history."""
+    optimizer = _optimizer(model, cfg)
+    steps_per_epoch = math.ceil(len(data.fit[0]) / cfg.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(  # linear warm-up, then cosine decay to ~0
+        optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch,
+        pct_start=cfg.warmup, anneal_strategy="cos", cycle_momentum=False,
+    )
+    history: dict = {"step_loss": [], "epochs": []}
+    best: dict = {"val_accuracy": -1.0}
+    batch_gen = torch.Generator().manual_seed(cfg.seed + 1)
+    lengths = [len(s) for s in data.fit[0]]
+    started = time.perf_counter()
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        seen = correct = 0
+        loss_sum = 0.0
+        bar = tqdm(bucket_batches(lengths, cfg.batch_size, batch_gen), desc=f"epoch {epoch}/{cfg.epochs}", unit="batch", mininterval=1.0, leave=False, disable=None)
+        for batch in bar:
+            ids = pad_sequences([data.fit[0][i] for i in batch], pad_id=PAD_ID).to(device)  # (batch, T)
+            y = torch.tensor([data.fit[1][i] for i in batch], device=device)  # (batch,)
+            logits = model(ids)  # (batch, 2)
+            loss = F.cross_entropy(logits, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            optimizer.step()
+            schedule.step()
+            history["step_loss"].append(loss.item())
+            seen += len(batch)
+            loss_sum += loss.item() * len(batch)
+            correct += (logits.argmax(-1) == y).sum().item()
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+        val_loss, val_acc = evaluate(model, *data.val, cfg.eval_batch_size, device)
+        row = dict(epoch=epoch, train_loss=loss_sum / seen, train_accuracy=correct / seen, val_loss=val_loss, val_accuracy=val_acc, seconds=time.perf_counter() - started)
+        history["epochs"].append(row)
+        print(f"epoch {epoch}/{cfg.epochs}: train loss {row['train_loss']:.3f} acc {row['train_accuracy']:.3f} | val loss {val_loss:.3f} acc {val_acc:.3f} | {row['seconds']:.0f}s", flush=True)
+        if val_acc > best["val_accuracy"]:
+            best = dict(val_accuracy=val_acc, epoch=epoch, state={n: t.detach().clone() for n, t in model.state_dict().items()})
+    return best, history
+
+
 def train(cfg: Config) -> dict:
     """Run the whole pipeline; write the artefacts to ``cfg.out`` and return the metrics."""
     started = time.perf_counter()
@@ -214,86 +284,22 @@ def train(cfg: Config) -> dict:
     device = _device(cfg.device)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-
-    imdb = load_imdb(cfg.data_dir)
-    workers = cfg.threads if cfg.threads > 0 else torch.get_num_threads()
-    train_tokens = tokenize_all(imdb["train"]["text"], workers)
-    test_tokens = tokenize_all(imdb["test"]["text"], workers)
-    train_labels, test_labels = list(imdb["train"]["label"]), list(imdb["test"]["label"])
-    fit_idx, val_idx = split_indices(len(train_tokens), cfg.val_fraction, cfg.seed)
-
-    # The vocabulary sees the training reviews only: words that occur only in
-    # the validation or test reviews must become <unk>, as they would for new text.
-    vocab = build_vocab((train_tokens[i] for i in fit_idx), max_size=cfg.vocab_size, min_freq=cfg.min_freq)
-
-    def prepare(tokens: list[list[str]], labels: list[int]) -> tuple[list[list[int]], list[int]]:
-        return encode(tokens, vocab, cfg.max_len, cfg.truncate), labels
-
-    fit = prepare([train_tokens[i] for i in fit_idx], [train_labels[i] for i in fit_idx])
-    val = prepare([train_tokens[i] for i in val_idx], [train_labels[i] for i in val_idx])
-    test = prepare(test_tokens, test_labels)
+    data = prepare(cfg)
     prepared = time.perf_counter()
-
-    model = build_model(cfg, len(vocab)).to(device)
-    optimizer = _optimizer(model, cfg)
-    steps_per_epoch = math.ceil(len(fit[0]) / cfg.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch,
-        pct_start=cfg.warmup, anneal_strategy="cos", cycle_momentum=False,
-    )
-    # An exponential moving average of the weights smooths out the noise of
-    # the last steps; evaluating with it usually generalises a little better.
-    averaged = None
-    if cfg.ema > 0:
-        averaged = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema))
-    history = {"step_loss": [], "epochs": []}
-    best = {"val_accuracy": -1.0}
-    batch_gen = torch.Generator().manual_seed(cfg.seed + 1)
-    lengths = [len(s) for s in fit[0]]
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        seen = correct = 0
-        loss_sum = 0.0
-        bar = tqdm(bucket_batches(lengths, cfg.batch_size, batch_gen), desc=f"epoch {epoch}/{cfg.epochs}", unit="batch", mininterval=1.0, leave=False, disable=None)
-        for batch in bar:
-            ids = pad_sequences([fit[0][i] for i in batch], pad_id=PAD_ID).to(device)  # (batch, T)
-            y = torch.tensor([fit[1][i] for i in batch], device=device)  # (batch,)
-            logits = model(ids)  # (batch, 2)
-            loss = F.cross_entropy(logits, y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-            optimizer.step()
-            if averaged is not None:
-                averaged.update_parameters(model)
-            schedule.step()
-            history["step_loss"].append(loss.item())
-            seen += len(batch)
-            loss_sum += loss.item() * len(batch)
-            correct += (logits.argmax(-1) == y).sum().item()
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
-        scored = model if averaged is None else averaged.module
-        val_loss, val_acc = evaluate(scored, *val, cfg.eval_batch_size, device)
-        row = dict(epoch=epoch, train_loss=loss_sum / seen, train_accuracy=correct / seen, val_loss=val_loss, val_accuracy=val_acc, seconds=time.perf_counter() - prepared)
-        history["epochs"].append(row)
-        print(f"epoch {epoch}/{cfg.epochs}: train loss {row['train_loss']:.3f} acc {row['train_accuracy']:.3f} | val loss {val_loss:.3f} acc {val_acc:.3f} | {row['seconds']:.0f}s", flush=True)
-        if val_acc > best["val_accuracy"]:
-            best = dict(val_accuracy=val_acc, epoch=epoch, state={n: t.detach().clone() for n, t in scored.state_dict().items()})
+    model = build_model(cfg, len(data.vocab)).to(device)
+    best, history = fit_model(cfg, model, data, device)
     trained = time.perf_counter()
-
     # The test split is used exactly once, with the epoch chosen on validation.
     model.load_state_dict(best["state"])
-    test_loss, test_acc = evaluate(model, *test, cfg.eval_batch_size, device)
-    finished = time.perf_counter()
-
+    test_loss, test_acc = evaluate(model, *data.test, cfg.eval_batch_size, device)
     metrics = dict(
         test_accuracy=test_acc, test_loss=test_loss, val_accuracy=best["val_accuracy"], best_epoch=best["epoch"],
-        prepare_seconds=prepared - started, train_seconds=trained - prepared, total_seconds=finished - started,
-        peak_memory_mb=_peak_memory_mb(), vocab_size=len(vocab), parameters=sum(p.numel() for p in model.parameters()),
-        train_reviews=len(fit[0]), val_reviews=len(val[0]), test_reviews=len(test[0]),
+        prepare_seconds=prepared - started, train_seconds=trained - prepared, total_seconds=time.perf_counter() - started,
+        peak_memory_mb=_peak_memory_mb(), vocab_size=len(data.vocab), parameters=sum(p.numel() for p in model.parameters()),
+        train_reviews=len(data.fit[0]), val_reviews=len(data.val[0]), test_reviews=len(data.test[0]),
         machine=_machine(device), config=asdict(cfg), history=history["epochs"],
     )
-    _save(out, model, vocab, cfg, metrics, history)
+    _save(out, model, data.vocab, cfg, metrics, history)
     return metrics
 
 
