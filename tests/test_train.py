@@ -154,3 +154,15 @@ def test_impl_exercises_trains_the_learners_classifier(sample_dir, tmp_path, mon
     monkeypatch.setitem(sys.modules, "exercises.classifier", solutions.classifier)
     assert train.main(["--data-dir", str(sample_dir), "--preset", "tiny", "--epochs", "1", "--impl", "exercises", "--out", str(tmp_path / "b")]) == 0
     assert json.loads((tmp_path / "b" / "metrics.json").read_text())["config"]["impl"] == "exercises"
+
+
+def test_build_model_initialises_words_and_positions_as_configured():
+    """embedding_std scales the initial word vectors (0 gives zeros); position_init "sinusoidal" copies the bonus table."""
+    from solutions.positional import sinusoidal_encoding
+
+    zeros = train.build_model(train.Config(embedding_std=0.0, max_len=16, k=8, heads=2), vocab_size=50)
+    assert zeros.token_embedding.weight.abs().sum() == 0
+    spread = train.build_model(train.Config(embedding_std=0.5, max_len=16, k=8, heads=2), vocab_size=5000)
+    assert 0.45 < spread.token_embedding.weight[1:].std().item() < 0.55 and spread.token_embedding.weight[0].abs().sum() == 0
+    sines = train.build_model(train.Config(position_init="sinusoidal", max_len=16, k=8, heads=2), vocab_size=50)
+    torch.testing.assert_close(sines.position.embedding.weight.detach(), sinusoidal_encoding(16, 8))
