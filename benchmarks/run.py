@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import fcntl
 import json
 import os
 import platform
@@ -30,16 +31,14 @@ RESULTS_MD = HERE / "RESULTS.md"
 # name: (flags added to the defaults, what the row shows)
 ROWS: dict[str, tuple[list[str], str]] = {
     "defaults": ([], "the defaults of `python -m solutions.train`"),
-    "truncate-head": (["--truncate", "head"], "keep the start of long reviews instead of the end"),
-    "truncate-head+tail": (["--truncate", "head+tail"], "keep the first quarter and the last three quarters"),
+    "truncate-tail": (["--truncate", "tail"], "keep the end of long reviews (the last 512 tokens)"),
+    "truncate-head": (["--truncate", "head"], "keep the start of long reviews (the first 512 tokens)"),
     "max-len-256": (["--max-len", "256"], "half the length budget"),
-    "max-len-1024": (["--max-len", "1024"], "twice the length budget"),
     "pool-max": (["--pool", "max"], "max pooling instead of mean"),
     "depth-2": (["--depth", "2"], "two blocks"),
     "k-128": (["--k", "128"], "twice the width"),
-    "depth-2-k-128": (["--depth", "2", "--k", "128"], "two blocks, twice the width"),
-    "embedding-std-1": (["--embedding-std", "1.0"], "nn.Embedding's default initialisation of the word vectors"),
-    "heads-4": (["--heads", "4"], "four heads"),
+    "heads-2": (["--heads", "2"], "two heads"),
+    "embedding-std-1": (["--embedding-std", "1.0"], "nn.Embedding's default initialisation of the word vectors (std 1)"),
 }
 
 
@@ -50,7 +49,8 @@ def machine() -> dict:
     return {"cores": os.cpu_count(), "cpu": model, "torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version()}
 
 
-def run_training(name: str, flags: list[str], data_dir: str | None) -> dict:
+def run_training(name: str, flags: list[str], data_dir: str | None, threads: int) -> dict:
+    flags = [*flags, *(["--threads", str(threads)] if threads else [])]
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "solutions.train", "--out", out, *(["--data-dir", data_dir] if data_dir else []), *flags]
         subprocess.run(command, check=True)
@@ -79,11 +79,11 @@ def write_markdown(results: dict) -> None:
             lines.append(f"| {name} (`{r['command']}`) | {r['test_accuracy']:.4f} | {r['val_accuracy']:.4f} | {r['total_seconds']:.0f} s | {r['peak_memory_mb']:.0f} MB | {r['measured']} |")
     lines += ["", "The baseline is TF-IDF of word unigrams and bigrams with logistic regression (C chosen on validation), on the same split.", ""]
     lines += ["## Ablations", "", "Each row changes one thing from the defaults; every row is its own real run.", "",
-              "| change | flags | test accuracy | val accuracy | best epoch | wall time | peak memory |", "|---|---|---|---|---|---|---|"]
+              "| change | flags | test accuracy | val accuracy | best epoch | wall time | threads | peak memory |", "|---|---|---|---|---|---|---|---|"]
     for name, (flags, what) in ROWS.items():
         if name in results and name != "defaults":
             r = results[name]
-            lines.append(f"| {what} | `{' '.join(flags)}` | {r['test_accuracy']:.4f} | {r['val_accuracy']:.4f} | {r['best_epoch']} | {r['total_seconds']:.0f} s | {r['peak_memory_mb']:.0f} MB |")
+            lines.append(f"| {what} | `{' '.join(flags)}` | {r['test_accuracy']:.4f} | {r['val_accuracy']:.4f} | {r['best_epoch']} | {r['total_seconds']:.0f} s | {r['machine']['threads']} | {r['peak_memory_mb']:.0f} MB |")
     gpu = results.get("gpu")
     lines += ["", "## GPU preset", ""]
     lines += [f"`--preset gpu` on {gpu['machine']['cuda']}: test accuracy {gpu['test_accuracy']:.4f} in {gpu['total_seconds']:.0f} s."] if gpu else ["`--preset gpu` has not been measured on a CUDA machine yet; no figure is claimed for it."]
@@ -95,18 +95,26 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None, help="IMDB folder (default: $IMDB_DIR, else the hub)")
     parser.add_argument("--ablations", action="store_true", help="also run every ablation row")
     parser.add_argument("--only", choices=[*ROWS, "baseline"], help="run this row alone")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads per training run (0: torch's default); the row records it")
     args = parser.parse_args()
-    results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     names = [args.only] if args.only else ["defaults", "baseline", *([n for n in ROWS if n != "defaults"] if args.ablations else [])]
     for name in names:
-        row = run_baseline(args.data_dir) if name == "baseline" else run_training(name, ROWS[name][0], args.data_dir)
+        row = run_baseline(args.data_dir) if name == "baseline" else run_training(name, ROWS[name][0], args.data_dir, args.threads)
         row["measured"] = datetime.date.today().isoformat()
         if name == "baseline":
             row["machine"] = machine()
+        save_row(name, row)
+    print(RESULTS_MD.read_text())
+
+
+def save_row(name: str, row: dict) -> None:
+    """Add one row to results.json and rewrite RESULTS.md, under a lock: rows may be run in parallel."""
+    with open(HERE / ".results.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
         results[name] = row
         RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
         write_markdown(results)
-    print(RESULTS_MD.read_text())
 
 
 if __name__ == "__main__":

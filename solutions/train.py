@@ -50,19 +50,19 @@ class Config:
     # Text
     vocab_size: int = _flag(30000, "vocabulary size, <pad> and <unk> included")
     min_freq: int = _flag(2, "a word needs this many occurrences in the training reviews")
-    max_len: int = _flag(256, "tokens kept per review")
-    truncate: str = _flag("tail", "which tokens of a long review to keep: the first, the last, or the first quarter and the last three quarters", choices=("head", "tail", "head+tail"))
+    max_len: int = _flag(512, "tokens kept per review")
+    truncate: str = _flag("head+tail", "which tokens of a long review to keep: the first, the last, or the first quarter and the last three quarters", choices=("head", "tail", "head+tail"))
     val_fraction: float = _flag(0.1, "share of the training reviews held out for validation")
     # Model
     k: int = _flag(64, "embedding size")
-    heads: int = _flag(4, "attention heads per block")
+    heads: int = _flag(1, "attention heads per block")
     depth: int = _flag(1, "Transformer blocks")
     pool: str = _flag("mean", "how token vectors become one review vector", choices=("mean", "max"))
-    dropout: float = _flag(0.1, "dropout probability")
-    embedding_std: float = _flag(1.0, "standard deviation of the initial word vectors (nn.Embedding's default is 1)")
+    dropout: float = _flag(0.2, "dropout probability")
+    embedding_std: float = _flag(0.0, "standard deviation of the initial word vectors (nn.Embedding's default is 1)")
     position_init: str = _flag("normal", "initial position vectors: random normal (nn.Embedding's default) or the sinusoidal encoding (the bonus exercise)", choices=("normal", "sinusoidal"))
     # Optimisation
-    epochs: int = _flag(3, "passes over the training reviews")
+    epochs: int = _flag(4, "passes over the training reviews")
     batch_size: int = _flag(32, "reviews per step")
     lr: float = _flag(2e-3, "peak learning rate of AdamW")
     weight_decay: float = _flag(0.05, "AdamW weight decay on the weight matrices")
@@ -77,7 +77,7 @@ class Config:
 
 PRESETS: dict[str, dict[str, object]] = {
     # The hand-written sample in data/ (40 reviews): a tiny model, many epochs.
-    "tiny": dict(k=16, heads=2, min_freq=1, epochs=40, batch_size=8, lr=3e-3, warmup=0.05, val_fraction=0.2),
+    "tiny": dict(k=16, heads=2, min_freq=1, max_len=256, epochs=40, batch_size=8, lr=3e-3, warmup=0.05, val_fraction=0.2),
     # A CUDA machine: a wider, deeper model on longer reviews.
     "gpu": dict(k=256, heads=8, depth=4, max_len=512, epochs=6, batch_size=64, lr=5e-4, dropout=0.2),
 }
