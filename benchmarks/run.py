@@ -66,11 +66,11 @@ def run_baseline(data_dir: str | None) -> dict:
 
 
 def write_markdown(results: dict) -> None:
-    head = results.get("defaults")
     lines = ["# Benchmarks", "", "Reproduce: `python -m benchmarks.run --data-dir DIR --ablations` (IMDB, 25,000 train / 25,000 test reviews).", ""]
-    if head:
-        m = head["machine"]
-        lines += [f"Machine: {m['cores']} cores, {m['cpu']}, torch {m['torch']}, {m['threads']} threads, Python {m['python']}.", ""]
+    if "baseline" in results:
+        m = results["baseline"]["machine"]
+        threads = results["defaults"]["machine"]["threads"] if "defaults" in results else m["threads"]
+        lines += [f"Machine: {m['cores']} cores, {m['cpu']}, torch {m['torch']}, {threads} threads for the defaults, Python {m['python']}.", ""]
     lines += ["## Reference training and baseline", "", "| run | test accuracy | val accuracy | wall time | peak memory | measured |", "|---|---|---|---|---|---|"]
     for name in ("defaults", "baseline"):
         if name in results:
