@@ -22,7 +22,6 @@ import importlib
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
