@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports = grade_class(args.submissions, args.out, jobs=args.jobs, limits=limits)
         for report in reports:
             note = f"  ({report.problem})" if report.problem else ""
-            print(f"{report.submission:<30} {report.score:>3} / {MAX_SCORE}{note}")
+            print(f"{report.submission:<30} {report.score:>3} / {MAX_SCORE}  bonus {report.bonus}{note}")
         print(f"grades: {args.out / 'grades.csv'}; feedback: {args.out}/<submission>/feedback.md")
         return 0
     if args.command == "release":

@@ -9,7 +9,8 @@ and a memory limit; a check that hangs or crashes the process costs that
 check only, and the process is restarted for the rest. The parent compares
 every result with the reference's and writes:
 
-- ``DIR/grades.csv``: submission, score, max_score, then one column per exercise;
+- ``DIR/grades.csv``: submission, score, max_score, then one column per exercise
+  (``score`` counts Exercises 1-7, out of 100; the bonus has its own column, extra);
 - ``DIR/<submission>/results.json``: per check: exercise, test, points, max_points, passed, message;
 - ``DIR/<submission>/feedback.md``: per exercise, the score and a hint for each failed check.
 """
@@ -48,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 SANDBOX = HERE / "sandbox.py"
 EXERCISE_BY_KEY = {e.key: e for e in EXERCISES}
 MAX_SCORE = sum(e.points for e in EXERCISES if e.number != "bonus")
+BONUS = next(e.key for e in EXERCISES if e.number == "bonus")
 
 
 class SubmissionError(Exception):
@@ -105,7 +107,12 @@ class Report:
 
     @property
     def score(self) -> int:
-        return sum(r.points for r in self.results)
+        """Points of Exercises 1-7, out of ``MAX_SCORE``; the bonus is extra and counted apart."""
+        return sum(r.points for r in self.results if r.exercise != BONUS)
+
+    @property
+    def bonus(self) -> int:
+        return self.by_exercise[BONUS][0]
 
 
 def _not_started(value: Any) -> str | None:
@@ -456,7 +463,7 @@ def write_grades(reports: Sequence[Report], path: Path) -> None:
 
 def results_json(report: Report) -> dict:
     return {
-        "submission": report.submission, "score": report.score, "max_score": MAX_SCORE,
+        "submission": report.submission, "score": report.score, "max_score": MAX_SCORE, "bonus": report.bonus,
         "exercises": {key: {"points": got, "max_points": top} for key, (got, top) in report.by_exercise.items()},
         "problem": report.problem,
         "tests": [asdict(r) for r in report.results],
@@ -464,9 +471,8 @@ def results_json(report: Report) -> dict:
 
 
 def feedback_markdown(report: Report) -> str:
-    bonus = EXERCISE_BY_KEY["sinusoidal"]
-    main = report.score - report.by_exercise[bonus.key][0]
-    lines = [f"# Feedback: {report.submission}", "", f"**Score: {report.score} / {MAX_SCORE}** ({main} from the exercises, {report.by_exercise[bonus.key][0]} bonus)", ""]
+    bonus_max = EXERCISE_BY_KEY[BONUS].points
+    lines = [f"# Feedback: {report.submission}", "", f"**Score: {report.score} / {MAX_SCORE}**, bonus {report.bonus} / {bonus_max}", ""]
     if report.problem:
         lines += [f"Your submission could not be graded: {report.problem}.", ""]
     for key, exercise in EXERCISE_BY_KEY.items():

@@ -108,6 +108,7 @@ def test_every_mutant_loses_points_in_its_exercise_only_and_is_named(mutant, mut
     report = mutant_reports[mutant.id]
     got = scores(report)
     assert got[mutant.exercise] < FULL[mutant.exercise]
+    assert report.score < 100 if mutant.exercise != "sinusoidal" else report.bonus < 5
     assert {k: v for k, v in got.items() if k != mutant.exercise} == {k: v for k, v in FULL.items() if k != mutant.exercise}
     assert mutant.hint in feedback_markdown(report)
 
@@ -275,7 +276,8 @@ def test_class_grades_have_exactly_the_points_each_submission_earned(graded_clas
     rows = list(csv.DictReader(open(out / "grades.csv")))
     assert [r["submission"] for r in rows] == list(reports)
     assert list(rows[0]) == ["submission", "score", "max_score", *FULL]
-    assert rows[0]["score"] == "105" and rows[0]["max_score"] == "100"
+    assert (rows[0]["score"], rows[0]["max_score"], rows[0]["sinusoidal"]) == ("100", "100", "5")  # the bonus is extra
+    assert {r["submission"]: int(r["score"]) for r in rows} == {name: sum(v for k, v in e.items() if k != "sinusoidal") for name, e in expected.items()}
 
 
 def test_each_problem_gets_a_clear_message(graded_class):
