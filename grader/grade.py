@@ -158,7 +158,7 @@ class Grader:
         self.mutants = load_mutants()
         self._mutant_results: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._mutant_dir: Path | None = None
+        self._mutant_tmp: tempfile.TemporaryDirectory | None = None  # removed with the grader
 
     # --- running the probes ---------------------------------------------------------
 
@@ -210,13 +210,14 @@ class Grader:
     def _results_of(self, mutant: Mutant) -> dict[str, Any]:
         with self._lock:
             if mutant.id not in self._mutant_results:
-                if self._mutant_dir is None:
-                    self._mutant_dir = Path(tempfile.mkdtemp(prefix="grader-mutants-"))
-                    sys.path.insert(0, str(self._mutant_dir))
+                if self._mutant_tmp is None:
+                    self._mutant_tmp = tempfile.TemporaryDirectory(prefix="grader-mutants-")
+                    sys.path.insert(0, self._mutant_tmp.name)
+                mutant_dir = Path(self._mutant_tmp.name)
                 # Named after its own source: two graders in one process never share a stale module.
                 package = "_grader_mutant_" + hashlib.sha1(mutant.source().encode()).hexdigest()[:16]
-                if not (self._mutant_dir / package).exists():
-                    write_package(self._mutant_dir / package, mutant)
+                if not (mutant_dir / package).exists():
+                    write_package(mutant_dir / package, mutant)
                 importlib.invalidate_caches()
                 impl = Impl(package)
                 self._mutant_results[mutant.id] = {c.id: run_probe(c, impl) for c in self.checks if c.exercise == mutant.exercise}
