@@ -74,6 +74,23 @@ class Config:
     threads: int = _flag(0, "CPU threads for torch; 0 keeps torch's default")
     eval_batch_size: int = _flag(64, "reviews per step when evaluating")
 
+    def __post_init__(self) -> None:
+        """Refuse values no run can use, naming the flag, the value and what it accepts."""
+        positive = (lambda v: v > 0, "positive")
+        fraction = (lambda v: 0 <= v < 1, "in [0, 1)")
+        rules = dict(
+            vocab_size=(lambda v: v >= 2, "at least 2 (room for <pad> and <unk>)"), min_freq=positive, max_len=positive,
+            val_fraction=(lambda v: 0 < v < 1, "in (0, 1)"), k=positive, heads=positive, depth=positive,
+            dropout=fraction, embedding_std=(lambda v: v >= 0, "at least 0"), epochs=positive, batch_size=positive,
+            lr=positive, weight_decay=(lambda v: v >= 0, "at least 0"), warmup=fraction, clip=positive,
+            threads=(lambda v: v >= 0, "at least 0"), eval_batch_size=positive,
+        )
+        for name, (ok, expected) in rules.items():
+            if not ok(getattr(self, name)):
+                raise ValueError(f"--{name.replace('_', '-')} must be {expected}, got {getattr(self, name)}")
+        if self.k % self.heads:
+            raise ValueError(f"--k ({self.k}) must be divisible by --heads ({self.heads}): each head gets k // heads features")
+
 
 PRESETS: dict[str, dict[str, object]] = {
     # The hand-written sample in data/ (40 reviews): a tiny model, many epochs.
@@ -99,7 +116,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     args = vars(parser.parse_args(argv))
     settings = dict(PRESETS.get(args.pop("preset") or "", {}))
     settings.update({name: value for name, value in args.items() if value is not None})
-    return Config(**settings)
+    try:
+        return Config(**settings)
+    except ValueError as error:
+        parser.error(str(error))  # exits with status 2 and the usage line
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[list[int], list[int]]:

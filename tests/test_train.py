@@ -89,7 +89,7 @@ def test_every_config_field_is_a_flag_and_presets_yield_to_flags():
         default = train.parse_args([])
         assert getattr(default, f.name) == f.default
         flag = "--" + f.name.replace("_", "-")
-        value = {"int": "3", "float": "0.25"}.get(str(f.type), (f.metadata.get("choices") or ["x"])[-1])
+        value = {"int": "4", "float": "0.25"}.get(str(f.type), (f.metadata.get("choices") or ["x"])[-1])
         assert str(getattr(train.parse_args([flag, value]), f.name)) == value
 
 
@@ -98,6 +98,24 @@ def test_bad_flag_values_are_refused_by_name(capsys):
     with pytest.raises(SystemExit):
         train.parse_args(["--pool", "sum"])
     assert "--pool" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--k", "0"], "--k must be positive, got 0"),
+        (["--vocab-size", "1"], "--vocab-size must be at least 2"),
+        (["--val-fraction", "1"], "--val-fraction must be in (0, 1), got 1.0"),
+        (["--dropout", "-0.1"], "--dropout must be in [0, 1), got -0.1"),
+        (["--k", "63", "--heads", "2"], "--k (63) must be divisible by --heads (2)"),
+    ],
+)
+def test_unusable_hyperparameters_are_refused_by_flag_and_value(flags, message, capsys):
+    """A value no run can use stops the command with the flag, the value and what it accepts."""
+    with pytest.raises(SystemExit) as stop:
+        train.parse_args(flags)
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_train_and_predict_end_to_end_on_the_sample(sample_dir, tmp_path, capsys):
