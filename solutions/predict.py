@@ -15,11 +15,10 @@ from typing import Sequence
 import torch
 
 from .classifier import TransformerClassifier
-from .train import Config, build_model, encode
-from .vocab import tokenize
-from .padding import pad_sequences
-from .vocab import PAD_ID, Vocab
 from .data import LABELS
+from .padding import pad_sequences
+from .train import Config, build_model, encode
+from .vocab import PAD_ID, Vocab, tokenize
 
 NAMES = {"neg": "negative", "pos": "positive"}
 
@@ -57,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("reviews", nargs="+", help="review texts; '-' reads one review per line from stdin")
     args = parser.parse_args(argv)
     texts = [line for line in sys.stdin.read().splitlines() if line.strip()] if args.reviews == ["-"] else args.reviews
+    empty = [str(i) for i, text in enumerate(texts, 1) if not text.strip()]
+    if not texts or empty:
+        parser.error(f"review {', '.join(empty)} is empty: give the text of each review" if empty else "no review on stdin")
     try:
         model, vocab, cfg = load_model(args.model)
     except FileNotFoundError as error:

@@ -163,6 +163,13 @@ def test_predict_without_a_model_says_what_it_needs(tmp_path, capsys):
     assert "model.pt not found" in capsys.readouterr().err
 
 
+def test_predict_refuses_an_empty_review_by_position(tmp_path, capsys):
+    """An empty review is refused, saying which one, before any model is loaded."""
+    with pytest.raises(SystemExit):
+        predict.main(["--model", str(tmp_path), "Fine.", "  "])
+    assert "review 2 is empty" in capsys.readouterr().err
+
+
 def test_impl_exercises_trains_the_learners_classifier(sample_dir, tmp_path, monkeypatch, capsys):
     """--impl exercises builds the model from the exercises package (here standing in: the reference)."""
     import solutions.classifier
