@@ -56,7 +56,7 @@ def run_training(flags: list[str], data_dir: str | None, threads: int) -> dict:
         subprocess.run(command, check=True)
         metrics = json.loads((Path(out) / "metrics.json").read_text())
     keep = ("test_accuracy", "val_accuracy", "best_epoch", "total_seconds", "train_seconds", "prepare_seconds", "peak_memory_mb", "parameters", "vocab_size", "machine", "config")
-    return {"command": "python -m solutions.train " + " ".join(flags), **{k: metrics[k] for k in keep}}
+    return {"command": " ".join(["python -m solutions.train", *flags]), **{k: metrics[k] for k in keep}}
 
 
 def run_baseline(data_dir: str | None) -> dict:
@@ -79,7 +79,8 @@ def write_markdown(results: dict) -> None:
             lines.append(f"| {name} (`{r['command']}`) | {r['test_accuracy']:.4f} | {r['val_accuracy']:.4f} | {r['total_seconds']:.0f} s | {r['peak_memory_mb']:.0f} MB | {r['measured']} |")
     lines += ["", "The baseline is TF-IDF of word unigrams and bigrams with logistic regression (C chosen on validation), on the same split.", ""]
     lines += ["## Ablations", "", "Each row changes one thing from the defaults; every row is its own real run, on the same split and seed.",
-              "Rows with 1 thread ran two at a time on the 2 cores: compare their accuracies with the defaults, not their times.", "",
+              "Rows with 1 thread ran two at a time on the 2 cores: compare their accuracies with the defaults, not their times.",
+              "Between seeds, one configuration's test accuracy moves by about 0.3-0.5 points ([EXPLORATION.md](EXPLORATION.md)): smaller differences are noise.", "",
               "| change | flags | test accuracy | val accuracy | best epoch | wall time | threads | peak memory |", "|---|---|---|---|---|---|---|---|"]
     for name, (flags, what) in ROWS.items():
         if name in results and name != "defaults":
