@@ -108,10 +108,11 @@ class Report:
     @property
     def score(self) -> int:
         """Points of Exercises 1-7, out of ``MAX_SCORE``; the bonus is extra and counted apart."""
-        return sum(r.points for r in self.results if r.exercise != BONUS)
+        return sum(got for key, (got, _) in self.by_exercise.items() if key != BONUS)
 
     @property
     def bonus(self) -> int:
+        """Points of the bonus exercise, on top of ``score``."""
         return self.by_exercise[BONUS][0]
 
 
