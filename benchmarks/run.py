@@ -102,12 +102,10 @@ def main() -> None:
     names = [args.only] if args.only else ["defaults", "baseline", *([n for n in ROWS if n != "defaults"] if args.ablations else [])]
     for name in names:
         if name == "baseline":
-            row = run_baseline(args.data_dir)
+            row = {**run_baseline(args.data_dir), "machine": machine()}
         else:
             row = run_training(["--preset", "gpu", "--device", "cuda"] if name == "gpu" else ROWS[name][0], args.data_dir, args.threads)
         row["measured"] = datetime.date.today().isoformat()
-        if name == "baseline":
-            row["machine"] = machine()
         save_row(name, row)
     print(RESULTS_MD.read_text())
 
