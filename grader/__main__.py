@@ -15,7 +15,7 @@ from typing import Sequence
 
 from pathlib import Path
 
-from . import build, notebooks
+from . import build, nbcourse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,11 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "build":
         if args.check:
-            stale = build.stale() + ([str(notebooks.NOTEBOOK.relative_to(build.ROOT))] if notebooks.stale() else [])
+            stale = build.stale() + ([str(nbcourse.NOTEBOOK.relative_to(build.ROOT))] if nbcourse.stale() else [])
             for path in stale:
                 print(f"stale: {path} (run `python -m grader build`)")
             return 1 if stale else 0
-        for path in [*build.build(), notebooks.write()]:
+        for path in [*build.build(), nbcourse.write()]:
             print(f"wrote {path.relative_to(build.ROOT)}")
         return 0
     if args.command == "grade":

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from .build import ROOT, stale
-from .notebooks import release_notebooks
+from .nbcourse import release_notebooks
 
 TEMPLATES = Path(__file__).resolve().parent / "release"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import nbformat
 import pytest
 
 from exercises.catalogue import EXERCISES
-from grader import build, notebooks
+from grader import build, nbcourse
 from grader.grade import Grader, Report
 from grader.checks import Impl
 from grader.mutants import load_mutants, write_package
@@ -27,12 +26,12 @@ def cells(nb) -> dict[str, dict]:
 
 def test_checked_in_notebook_matches_its_template():
     """The .ipynb is exactly what the jupytext template and solutions/ generate (run `python -m grader build`)."""
-    assert not notebooks.stale()
+    assert not nbcourse.stale()
 
 
 def test_hidden_cells_carry_the_points_of_the_catalogue():
     """One graded hidden cell per exercise, worth its catalogue points, 100 in all; the bonus is ungraded."""
-    nb = notebooks.notebook()
+    nb = nbcourse.notebook()
     graded = {gid: c for gid, c in cells(nb).items() if c["metadata"]["nbgrader"].get("grade")}
     expected = {f"{e.key}_hidden": e.points for e in EXERCISES if e.number != "bonus"}
     assert {gid: c["metadata"]["nbgrader"]["points"] for gid, c in graded.items()} == expected
@@ -44,7 +43,7 @@ def test_hidden_cells_carry_the_points_of_the_catalogue():
 
 def test_solution_cells_hold_the_reference_definitions():
     """Each answer cell contains the marked reference code of its exercise's targets."""
-    nb = notebooks.notebook()
+    nb = nbcourse.notebook()
     answers = "\n".join(c["source"] for c in cells(nb).values() if c["metadata"]["nbgrader"].get("solution"))
     for exercise in EXERCISES:
         for target in exercise.targets:
@@ -68,9 +67,7 @@ def answered(release_nb: dict, source_nb: dict, edits: tuple = ()) -> dict:
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
     """The instructor flow of the README on three submissions: reference, untouched release, one bug."""
-    course = tmp_path_factory.mktemp("nbgrader") / "course"
-    shutil.copytree(notebooks.COURSE, course, ignore=shutil.ignore_patterns("*.nb.py", "__pycache__"))
-    notebooks.nbgrader("generate_assignment", "transformer", "--create", cwd=course)
+    course = nbcourse.generated_course(tmp_path_factory.mktemp("nbgrader") / "course")
     release_nb = json.loads((course / "release" / "transformer" / "transformer.ipynb").read_text())
     source_nb = json.loads((course / "source" / "transformer" / "transformer.ipynb").read_text())
     mutant = next(m for m in load_mutants() if m.id == MUTANT)
@@ -79,9 +76,9 @@ def graded_course(tmp_path_factory):
         folder = course / "submitted" / student / "transformer"
         folder.mkdir(parents=True)
         (folder / "transformer.ipynb").write_text(json.dumps(nb))
-    notebooks.nbgrader("autograde", "transformer", "--create", cwd=course)
-    notebooks.nbgrader("generate_feedback", "transformer", cwd=course)
-    notebooks.nbgrader("export", "--to", "grades.csv", cwd=course)
+    nbcourse.nbgrader("autograde", "transformer", "--create", cwd=course)
+    nbcourse.nbgrader("generate_feedback", "transformer", cwd=course)
+    nbcourse.nbgrader("export", "--to", "grades.csv", cwd=course)
     return course, release_nb
 
 

@@ -1,4 +1,4 @@
-"""Generate the nbgrader source notebook from its jupytext template and the marked reference.
+"""The nbgrader course: its source notebook, generated from a jupytext template and the marked reference, and nbgrader runs on it.
 
 The template, ``course/transformer.nb.py``, is a jupytext "percent" script: the
 explanation, the checks, the figures and the nbgrader metadata of every cell.
@@ -6,7 +6,8 @@ A line ``# %include attention: masked_softmax attention_weights`` in it is
 replaced by those definitions of ``solutions/attention.py``, solution markers
 included, so the notebook's answers are the reference's, never a copy kept
 by hand. ``python -m grader build`` writes the result to
-``course/source/transformer/transformer.ipynb``.
+``course/source/transformer/transformer.ipynb``. (The hidden test cells run
+``grader.notebook``.)
 """
 
 from __future__ import annotations
@@ -109,11 +110,20 @@ def nbgrader(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return result
 
 
+def generated_course(target: Path) -> Path:
+    """A scratch copy of the course at ``target``, after ``nbgrader generate_assignment``: ``release/transformer/`` holds the students' notebook.
+
+    Only the course's own files are copied, never an instructor's local
+    gradebook, submissions or feedback.
+    """
+    shutil.copytree(COURSE, target, ignore=shutil.ignore_patterns("*.nb.py", "__pycache__", "gradebook.db", "release", "submitted", "autograded", "feedback"))
+    nbgrader("generate_assignment", "transformer", "--create", cwd=target)
+    return target
+
+
 def release_notebooks(target: Path) -> list[Path]:
-    """The students' notebooks, made by ``nbgrader generate_assignment`` in a scratch copy of the course."""
+    """The students' notebooks, copied into ``target``."""
     with tempfile.TemporaryDirectory() as tmp:
-        course = Path(tmp) / "course"
-        shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns("*.nb.py", "__pycache__", "gradebook.db", "release", "submitted", "autograded", "feedback"))
-        nbgrader("generate_assignment", "transformer", "--create", cwd=course)
+        course = generated_course(Path(tmp) / "course")
         target.mkdir(parents=True, exist_ok=True)
         return [Path(shutil.copy(notebook, target)) for notebook in sorted((course / "release" / "transformer").glob("*.ipynb"))]
