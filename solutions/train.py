@@ -77,13 +77,14 @@ class Config:
     def __post_init__(self) -> None:
         """Refuse values no run can use, naming the flag, the value and what it accepts."""
         positive = (lambda v: v > 0, "positive")
+        non_negative = (lambda v: v >= 0, "at least 0")
         fraction = (lambda v: 0 <= v < 1, "in [0, 1)")
         rules = dict(
             vocab_size=(lambda v: v >= 2, "at least 2 (room for <pad> and <unk>)"), min_freq=positive, max_len=positive,
             val_fraction=(lambda v: 0 < v < 1, "in (0, 1)"), k=positive, heads=positive, depth=positive,
-            dropout=fraction, embedding_std=(lambda v: v >= 0, "at least 0"), epochs=positive, batch_size=positive,
-            lr=positive, weight_decay=(lambda v: v >= 0, "at least 0"), warmup=fraction, clip=positive,
-            threads=(lambda v: v >= 0, "at least 0"), eval_batch_size=positive,
+            dropout=fraction, embedding_std=non_negative, epochs=positive, batch_size=positive,
+            lr=positive, weight_decay=non_negative, warmup=fraction, clip=positive,
+            threads=non_negative, eval_batch_size=positive,
         )
         for name, (ok, expected) in rules.items():
             if not ok(getattr(self, name)):
