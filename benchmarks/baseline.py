@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from solutions.data import load_imdb
-from solutions.train import Config, split_indices
+from solutions.train import Config, peak_memory_mb, split_indices
 
 
 def main() -> None:
@@ -43,7 +42,7 @@ def main() -> None:
     test_accuracy = float((model.predict(vectorizer.transform(imdb["test"]["text"])) == imdb["test"]["label"]).mean())
     result = dict(
         test_accuracy=test_accuracy, val_accuracy=val_accuracy, C=C, features=X_fit.shape[1],
-        total_seconds=time.perf_counter() - started, peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        total_seconds=time.perf_counter() - started, peak_memory_mb=peak_memory_mb(),
     )
     with open(args.out, "w") as handle:
         json.dump(result, handle, indent=2)

@@ -316,7 +316,7 @@ def train(cfg: Config) -> dict:
     metrics = dict(
         test_accuracy=test_acc, test_loss=test_loss, val_accuracy=best["val_accuracy"], best_epoch=best["epoch"],
         prepare_seconds=prepared - started, train_seconds=trained - prepared, total_seconds=time.perf_counter() - started,
-        peak_memory_mb=_peak_memory_mb(), vocab_size=len(data.vocab), parameters=sum(p.numel() for p in model.parameters()),
+        peak_memory_mb=peak_memory_mb(), vocab_size=len(data.vocab), parameters=sum(p.numel() for p in model.parameters()),
         train_reviews=len(data.fit[0]), val_reviews=len(data.val[0]), test_reviews=len(data.test[0]),
         machine=_machine(device), config=asdict(cfg), history=history["epochs"],
     )
@@ -324,7 +324,8 @@ def train(cfg: Config) -> dict:
     return metrics
 
 
-def _peak_memory_mb() -> float:
+def peak_memory_mb() -> float:
+    """The most memory this process has held so far, in MB."""
     # ru_maxrss is in kilobytes on Linux (bytes on macOS).
     scale = 1 / 1024**2 if sys.platform == "darwin" else 1 / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
