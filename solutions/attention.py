@@ -62,8 +62,13 @@ def masked_softmax(scores: torch.Tensor, key_mask: torch.Tensor | None = None) -
     # same, but a row with every key masked stays finite instead of 0/0 = NaN.
     scores = scores.masked_fill(~key_mask, torch.finfo(scores.dtype).min)
     # softmax subtracts each row's maximum before exp(), so large scores
-    # cannot overflow; the product zeroes the rows that had no real key.
-    return scores.softmax(dim=-1) * key_mask
+    # cannot overflow.
+    weights = scores.softmax(dim=-1)
+    # A row with no real key came out uniform; it must be zeros. Such rows are
+    # rare (an empty review), so the pass over all T x T weights is skipped
+    # when there are none.
+    empty = ~key_mask.any(dim=-1, keepdim=True)  # (..., T_query or 1, 1)
+    return weights.masked_fill(empty, 0.0) if empty.any() else weights
     ### END SOLUTION
 
 
@@ -176,7 +181,9 @@ class SelfAttention(nn.Module):
         queries = split_heads(self.to_queries(x))
         keys = split_heads(self.to_keys(x))
         values = split_heads(self.to_values(x))
-        scores = queries @ keys.transpose(-2, -1) / math.sqrt(s)  # (b, h, t, t)
+        # Scaling the (t, s) queries instead of the (t, t) scores gives the same
+        # result for t / s times less work.
+        scores = (queries / math.sqrt(s)) @ keys.transpose(-2, -1)  # (b, h, t, t)
         key_mask = None if mask is None else mask[:, None, None, :]  # (b, 1, 1, t): same for every head and query
         out = masked_softmax(scores, key_mask) @ values  # (b, h, t, s)
         out = out.transpose(1, 2).reshape(b, t, k)  # heads side by side, in order
