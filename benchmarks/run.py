@@ -66,7 +66,14 @@ def run_baseline(data_dir: str | None) -> dict:
         return {"command": "python -m benchmarks.baseline", **json.loads(target.read_text())}
 
 
-def write_markdown(results: dict) -> None:
+def outdated(row: dict, defaults: dict, flags: list[str]) -> list[str]:
+    """The settings, other than the row's own flags, in which ``row`` differs from the defaults' run."""
+    own = {flag.lstrip("-").replace("-", "_") for flag in flags[::2]} | {"out", "data_dir", "threads"}
+    return sorted(name for name, value in defaults["config"].items() if name not in own and row["config"].get(name) != value)
+
+
+def render_markdown(results: dict) -> str:
+    """RESULTS.md from the rows of results.json."""
     lines = ["# Benchmarks", "", "Reproduce: `python -m benchmarks.run --data-dir DIR --ablations` (IMDB, 25,000 train / 25,000 test reviews).", ""]
     if "baseline" in results:
         m = results["baseline"]["machine"]
@@ -85,11 +92,14 @@ def write_markdown(results: dict) -> None:
     for name, (flags, what) in ROWS.items():
         if name in results and name != "defaults":
             r = results[name]
+            differs = outdated(r, results["defaults"], flags) if "defaults" in results else []
+            # A row run before the defaults changed compares two changes at once; say so until it is re-run.
+            what += f" (**stale**: also differs in {', '.join(differs)}; re-run with `--only {name}`)" if differs else ""
             lines.append(f"| {what} | `{' '.join(flags)}` | {r['test_accuracy']:.4f} | {r['val_accuracy']:.4f} | {r['best_epoch']} | {r['total_seconds']:.0f} s | {r['machine']['threads']} | {r['peak_memory_mb']:.0f} MB |")
     gpu = results.get("gpu")
     lines += ["", "## GPU preset", ""]
     lines += [f"`--preset gpu` on {gpu['machine']['cuda']}: test accuracy {gpu['test_accuracy']:.4f} in {gpu['total_seconds']:.0f} s."] if gpu else ["`--preset gpu` has not been measured on a CUDA machine yet; no figure is claimed for it. On one: `python -m benchmarks.run --data-dir DIR --only gpu`."]
-    RESULTS_MD.write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -117,7 +127,7 @@ def save_row(name: str, row: dict) -> None:
         results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
         results[name] = row
         RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
-        write_markdown(results)
+        RESULTS_MD.write_text(render_markdown(results))
 
 
 if __name__ == "__main__":
