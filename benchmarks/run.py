@@ -37,9 +37,7 @@ ROWS: dict[str, tuple[list[str], str]] = {
     "max-len-256": (["--max-len", "256"], "half the length budget"),
     "pool-max": (["--pool", "max"], "max pooling instead of mean"),
     "depth-2": (["--depth", "2"], "two blocks"),
-    "k-64": (["--k", "64"], "half the width"),
-    "epochs-4": (["--epochs", "4"], "a fourth epoch"),
-    "val-fraction-0.1": (["--val-fraction", "0.1"], "hold out 10% for validation (1,500 fewer training reviews)"),
+    "k-128": (["--k", "128"], "twice the width"),
     "embedding-std-1": (["--embedding-std", "1.0"], "nn.Embedding's default initialisation of the word vectors (std 1)"),
 }
 

@@ -52,9 +52,9 @@ class Config:
     min_freq: int = _flag(2, "a word needs this many occurrences in the training reviews")
     max_len: int = _flag(512, "tokens kept per review")
     truncate: str = _flag("head+tail", "which tokens of a long review to keep: the first, the last, or the first quarter and the last three quarters", choices=("head", "tail", "head+tail"))
-    val_fraction: float = _flag(0.04, "share of the training reviews held out for validation (it only picks the epoch, so it is kept small)")
+    val_fraction: float = _flag(0.1, "share of the training reviews held out for validation")
     # Model
-    k: int = _flag(128, "embedding size")
+    k: int = _flag(64, "embedding size")
     heads: int = _flag(1, "attention heads per block")
     depth: int = _flag(1, "Transformer blocks")
     pool: str = _flag("mean", "how token vectors become one review vector", choices=("mean", "max"))
@@ -62,7 +62,7 @@ class Config:
     embedding_std: float = _flag(0.0, "standard deviation of the initial word vectors (nn.Embedding's default is 1)")
     position_init: str = _flag("normal", "initial position vectors: random normal (nn.Embedding's default) or the sinusoidal encoding (the bonus exercise)", choices=("normal", "sinusoidal"))
     # Optimisation
-    epochs: int = _flag(3, "passes over the training reviews")
+    epochs: int = _flag(4, "passes over the training reviews")
     batch_size: int = _flag(32, "reviews per step")
     lr: float = _flag(2e-3, "peak learning rate of AdamW")
     weight_decay: float = _flag(0.05, "AdamW weight decay on the weight matrices")
