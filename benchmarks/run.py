@@ -39,6 +39,11 @@ ROWS: dict[str, tuple[list[str], str]] = {
     "depth-2": (["--depth", "2"], "two blocks"),
     "k-128": (["--k", "128"], "twice the width"),
     "embedding-std-1": (["--embedding-std", "1.0"], "nn.Embedding's default initialisation of the word vectors (std 1)"),
+    # Not ablations: the defaults again with another seed (split, initialisation and
+    # batch order) or thread count, which show how far one run is from the next.
+    "seed-1": (["--seed", "1"], "noise: another seed"),
+    "seed-2": (["--seed", "2"], "noise: a third seed"),
+    "threads-1": (["--threads", "1"], "noise: the defaults on 1 thread (a different order of float additions)"),
 }
 
 
@@ -50,7 +55,7 @@ def machine() -> dict:
 
 
 def run_training(flags: list[str], data_dir: str | None, threads: int) -> dict:
-    flags = [*flags, *(["--threads", str(threads)] if threads else [])]
+    flags = [*flags, *(["--threads", str(threads)] if threads and "--threads" not in flags else [])]
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "solutions.train", "--out", out, *(["--data-dir", data_dir] if data_dir else []), *flags]
         subprocess.run(command, check=True)

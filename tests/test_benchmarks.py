@@ -22,11 +22,11 @@ def test_a_row_differing_only_in_its_own_flags_is_current():
 
 def test_a_row_run_with_older_defaults_names_the_settings_that_changed():
     """An ablation whose other settings differ from the defaults' run lists them."""
-    assert outdated(_row(pool="max", epochs=3, k=32), _row(), ["--pool", "max"]) == ["epochs", "k"]
+    assert outdated(_row(pool="max", epochs=Config().epochs + 1, k=Config().k * 2), _row(), ["--pool", "max"]) == ["epochs", "k"]
 
 
 def test_the_report_marks_a_stale_ablation_row():
     """RESULTS.md says which row is stale and how to re-run it."""
-    text = render_markdown({"defaults": _row(), "pool-max": _row(pool="max", epochs=3), "depth-2": _row(depth=2)})
+    text = render_markdown({"defaults": _row(), "pool-max": _row(pool="max", epochs=Config().epochs + 1), "depth-2": _row(depth=2)})
     stale = [line for line in text.splitlines() if "**stale**" in line]
     assert len(stale) == 1 and "epochs" in stale[0] and "--only pool-max" in stale[0]
