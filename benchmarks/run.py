@@ -45,6 +45,7 @@ ROWS: dict[str, tuple[list[str], str]] = {
     "seed-2": (["--seed", "2"], "noise: a third seed"),
     "threads-1": (["--threads", "1"], "noise: the defaults on 1 thread (a different order of float additions)"),
 }
+NOISE_ROWS = ("seed-1", "seed-2", "threads-1")
 
 
 def machine() -> dict:
@@ -77,6 +78,15 @@ def outdated(row: dict, defaults: dict, flags: list[str]) -> list[str]:
     return sorted(name for name, value in defaults["config"].items() if name not in own and row["config"].get(name) != value)
 
 
+def noise_line(results: dict) -> str:
+    """The spread of the defaults' test accuracy over the noise rows, or what to run to get it."""
+    runs = [results[name]["test_accuracy"] for name in ("defaults", *NOISE_ROWS) if name in results]
+    if len(runs) < 2:
+        return "Run the noise rows (`--only seed-1`, ...) to see how far one run is from the next."
+    return (f"The defaults, run {len(runs)} times (the noise rows), scored {min(runs):.4f} to {max(runs):.4f} "
+            f"(mean {sum(runs) / len(runs):.4f}): a difference smaller than that spread is noise.")
+
+
 def render_markdown(results: dict) -> str:
     """RESULTS.md from the rows of results.json."""
     lines = ["# Benchmarks", "", "Reproduce: `python -m benchmarks.run --data-dir DIR --ablations` (IMDB, 25,000 train / 25,000 test reviews).", ""]
@@ -92,7 +102,7 @@ def render_markdown(results: dict) -> str:
     lines += ["", "The baseline is TF-IDF of word unigrams and bigrams with logistic regression (C chosen on validation), on the same split.", ""]
     lines += ["## Ablations", "", "Each row changes one thing from the defaults; every row is its own real run, on the same split and seed.",
               "Rows with 1 thread ran two at a time on the 2 cores: compare their accuracies with the defaults, not their times.",
-              "Between seeds, one configuration's test accuracy moves by about 0.3-0.5 points ([EXPLORATION.md](EXPLORATION.md)): smaller differences are noise.", "",
+              noise_line(results), "",
               "| change | flags | test accuracy | val accuracy | best epoch | wall time | threads | peak memory |", "|---|---|---|---|---|---|---|---|"]
     for name, (flags, what) in ROWS.items():
         if name in results and name != "defaults":

@@ -8,10 +8,10 @@ from benchmarks.run import outdated, render_markdown
 from solutions.train import Config
 
 
-def _row(**changes: object) -> dict:
+def _row(test_accuracy: float = 0.88, **changes: object) -> dict:
     config = {**asdict(Config()), **changes}
     machine = {"cores": 2, "cpu": "cpu", "torch": "2", "threads": 1, "python": "3"}
-    return dict(command="python -m solutions.train", test_accuracy=0.88, val_accuracy=0.89, best_epoch=4, total_seconds=400.0,
+    return dict(command="python -m solutions.train", test_accuracy=test_accuracy, val_accuracy=0.89, best_epoch=4, total_seconds=400.0,
                 peak_memory_mb=1400.0, measured="2026-11-25", machine=machine, config=config)
 
 
@@ -30,3 +30,9 @@ def test_the_report_marks_a_stale_ablation_row():
     text = render_markdown({"defaults": _row(), "pool-max": _row(pool="max", epochs=Config().epochs + 1), "depth-2": _row(depth=2)})
     stale = [line for line in text.splitlines() if "**stale**" in line]
     assert len(stale) == 1 and "epochs" in stale[0] and "--only pool-max" in stale[0]
+
+
+def test_the_report_gives_the_spread_of_the_noise_rows():
+    """The defaults and their re-runs give the range under which differences are noise."""
+    text = render_markdown({"defaults": _row(test_accuracy=0.88), "seed-1": _row(seed=1, test_accuracy=0.89), "threads-1": _row(threads=1, test_accuracy=0.87)})
+    assert "scored 0.8700 to 0.8900 (mean 0.8800)" in text
