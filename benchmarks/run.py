@@ -1,12 +1,13 @@
 """Benchmark: the reference training with its defaults, the TF-IDF baseline, and the ablations.
 
     python -m benchmarks.run --data-dir DIR                  # defaults + baseline
-    python -m benchmarks.run --data-dir DIR --ablations      # and every ablation row
+    python -m benchmarks.run --data-dir DIR --ablations      # and every ablation and noise row
     python -m benchmarks.run --data-dir DIR --only max-len-256
     python -m benchmarks.run --data-dir DIR --only gpu         # --preset gpu, on a CUDA machine
 
 Each row is a real run of its own process on the same split (the training's
-seeded validation hold-out): ``python -m solutions.train`` with the row's
+seeded validation hold-out; the noise rows change the seed, and so the split,
+on purpose): ``python -m solutions.train`` with the row's
 flags, or ``python -m benchmarks.baseline``. Results are kept per row in
 ``benchmarks/results.json`` (so rows can be re-run one at a time), and
 ``benchmarks/RESULTS.md`` is rewritten from it.
@@ -100,7 +101,7 @@ def render_markdown(results: dict) -> str:
             r = results[name]
             lines.append(f"| {name} (`{r['command']}`) | {r['test_accuracy']:.4f} | {r['val_accuracy']:.4f} | {r['total_seconds']:.0f} s | {r['peak_memory_mb']:.0f} MB | {r['measured']} |")
     lines += ["", "The baseline is TF-IDF of word unigrams and bigrams with logistic regression (C chosen on validation), on the same split.", ""]
-    lines += ["## Ablations", "", "Each row changes one thing from the defaults; every row is its own real run, on the same split and seed.",
+    lines += ["## Ablations", "", "Each row changes one thing from the defaults; every row is its own real run, on the same split and seed (but for the noise rows).",
               "Rows with 1 thread ran two at a time on the 2 cores: compare their accuracies with the defaults, not their times.",
               noise_line(results), "",
               "| change | flags | test accuracy | val accuracy | best epoch | wall time | threads | peak memory |", "|---|---|---|---|---|---|---|---|"]
@@ -120,7 +121,7 @@ def render_markdown(results: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=None, help="IMDB folder (default: $IMDB_DIR, else the hub)")
-    parser.add_argument("--ablations", action="store_true", help="also run every ablation row")
+    parser.add_argument("--ablations", action="store_true", help="also run every ablation and noise row")
     parser.add_argument("--only", choices=[*ROWS, "baseline", "gpu"], help="run this row alone (gpu: `--preset gpu`, on a CUDA machine)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads per training run (0: torch's default); the row records it")
     args = parser.parse_args()
