@@ -65,8 +65,8 @@ def masked_softmax(scores: torch.Tensor, key_mask: torch.Tensor | None = None) -
     # cannot overflow.
     weights = scores.softmax(dim=-1)
     # A row with no real key came out uniform; it must be zeros. Such rows are
-    # rare (an empty review), so the pass over all T x T weights is skipped
-    # when there are none.
+    # rare (a sequence of padding only), so the pass over all T x T weights
+    # is skipped when there are none.
     empty = ~key_mask.any(dim=-1, keepdim=True)  # (..., T_query or 1, 1)
     return weights.masked_fill(empty, 0.0) if empty.any() else weights
     ### END SOLUTION

@@ -1,4 +1,4 @@
-"""The benchmark report: rows run with older defaults are flagged, not mixed in silently."""
+"""The benchmark report: ablation rows run with other defaults are flagged, and the noise rows give the spread."""
 
 from __future__ import annotations
 
