@@ -40,6 +40,7 @@ ROWS: dict[str, tuple[list[str], str]] = {
     "depth-2": (["--depth", "2"], "two blocks"),
     "k-128": (["--k", "128"], "twice the width"),
     "embedding-std-1": (["--embedding-std", "1.0"], "nn.Embedding's default initialisation of the word vectors (std 1)"),
+    "embedding-eps-adam": (["--embedding-eps", "1e-8"], "AdamW's default epsilon (1e-8) for the word vectors too"),
 }
 # Not ablations: the defaults again with another seed (split, initialisation and
 # batch order) or thread count, which show how far one run is from the next.

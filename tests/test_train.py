@@ -107,6 +107,7 @@ def test_bad_flag_values_are_refused_by_name(capsys):
         (["--vocab-size", "1"], "--vocab-size must be at least 2"),
         (["--val-fraction", "1"], "--val-fraction must be in (0, 1), got 1.0"),
         (["--dropout", "-0.1"], "--dropout must be in [0, 1), got -0.1"),
+        (["--embedding-eps", "0"], "--embedding-eps must be positive, got 0.0"),
         (["--k", "63", "--heads", "2"], "--k (63) must be divisible by --heads (2)"),
     ],
 )
@@ -191,3 +192,18 @@ def test_build_model_initialises_words_and_positions_as_configured():
     assert 0.45 < spread.token_embedding.weight[1:].std().item() < 0.55 and spread.token_embedding.weight[0].abs().sum() == 0
     sines = train.build_model(train.Config(position_init="sinusoidal", max_len=16, k=8, heads=2), vocab_size=50)
     torch.testing.assert_close(sines.position.embedding.weight.detach(), sinusoidal_encoding(16, 8))
+
+
+def test_optimizer_gives_the_word_vectors_their_own_epsilon_and_decays_only_matrices():
+    """Every parameter is optimised once; the word vectors use --embedding-eps, biases and gains get no weight decay."""
+    cfg = train.Config(embedding_eps=1e-4, weight_decay=0.1, max_len=16, k=8, heads=2)
+    model = train.build_model(cfg, vocab_size=50)
+    groups = train._optimizer(model, cfg).param_groups
+    grouped = [p for group in groups for p in group["params"]]
+    assert sorted(map(id, grouped)) == sorted(id(p) for p in model.parameters())
+    words = next(g for g in groups if any(p is model.token_embedding.weight for p in g["params"]))
+    assert words["params"] == [model.token_embedding.weight] and words["eps"] == 1e-4 and words["weight_decay"] == 0.1
+    for group in groups:
+        if group is not words:
+            assert group["eps"] == 1e-8
+            assert all((p.dim() >= 2) == (group["weight_decay"] == 0.1) for p in group["params"])
