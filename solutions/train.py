@@ -4,7 +4,8 @@
 
 The pipeline: tokenize every review, hold out a validation split from the
 training reviews, build the vocabulary on the rest, encode and truncate,
-then train with AdamW (linear warm-up, cosine decay, gradient clipping) on
+then train with AdamW (linear warm-up, cosine decay, gradient clipping; the
+word vectors with a larger epsilon, so that rare words learn slowly) on
 length-bucketed batches. The epoch with the best validation accuracy is kept
 and evaluated once on the test split. ``--out`` receives ``model.pt``,
 ``vocab.txt``, ``metrics.json`` and ``curves.png``.
