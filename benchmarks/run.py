@@ -83,8 +83,12 @@ def outdated(row: dict, defaults: dict, flags: list[str]) -> list[str]:
 
 
 def noise_line(results: dict) -> str:
-    """The spread of the defaults' test accuracy over the noise rows, or what to run to get it."""
-    runs = [results[name]["test_accuracy"] for name in ("defaults", *NOISE_ROWS) if name in results]
+    """The spread of the defaults' test accuracy over the current noise rows, or what to run to get it."""
+    defaults = results.get("defaults")
+    # A noise row run with older defaults measures another configuration: leave it out.
+    runs = [defaults["test_accuracy"]] if defaults else []
+    runs += [results[name]["test_accuracy"] for name, (flags, _) in NOISE_ROWS.items()
+             if defaults and name in results and not outdated(results[name], defaults, flags)]
     if len(runs) < 2:
         return "Run the noise rows (`--only seed-1`, ...) to see how far one run is from the next."
     return (f"The defaults, run {len(runs)} times (the noise rows), scored {min(runs):.4f} to {max(runs):.4f} "
