@@ -2,7 +2,7 @@
 
     python -m grader build            regenerate exercises/ (and the course notebooks) from solutions/
     python -m grader build --check    exit 1 if anything generated is out of date
-    python -m grader grade SUB [SUB ...] --out DIR [--jobs N]
+    python -m grader grade SUB [SUB ...] --out DIR [--jobs N] [--force] [--no-sandbox]
                                       grade folders or .zip files holding an exercises/ package
     python -m grader release OUT      write the student release (stubs, visible tests, sample) into OUT
 """
@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_cmd.add_argument("--check-seconds", type=float, default=10.0, help="time limit per check")
     grade_cmd.add_argument("--submission-seconds", type=float, default=180.0, help="time limit per submission")
     grade_cmd.add_argument("--memory-mb", type=int, default=2048, help="memory limit per submission")
+    grade_cmd.add_argument("--force", action="store_true", help="grade again the submissions already graded in --out with the same files and grader")
+    grade_cmd.add_argument("--no-sandbox", action="store_true", help="run the code without the bubblewrap sandbox: ONLY for code you trust (your own tests)")
     release_cmd = commands.add_parser("release", help="write the student release: no solutions, no hidden checks")
     release_cmd.add_argument("out", type=Path, help="a new folder")
     args = parser.parse_args(argv)
@@ -44,12 +46,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {path.relative_to(build.ROOT)}")
         return 0
     if args.command == "grade":
-        from .grade import Limits, MAX_SCORE, grade_class
+        from .classroom import grade_class
+        from .grade import MAX_SCORE, Grader, Limits
+        from .jail import SandboxUnavailable
 
-        if args.jobs < 1:
-            parser.error(f"--jobs must be at least 1, got {args.jobs}")
+        for flag, value in (("--jobs", args.jobs), ("--check-seconds", args.check_seconds), ("--submission-seconds", args.submission_seconds), ("--memory-mb", args.memory_mb)):
+            if value <= 0:
+                parser.error(f"{flag} must be positive, got {value}")
         limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds, memory_mb=args.memory_mb)
-        reports = grade_class(args.submissions, args.out, jobs=args.jobs, limits=limits)
+        try:
+            grader = Grader(limits, sandbox=not args.no_sandbox)
+        except SandboxUnavailable as error:
+            print(f"cannot grade safely: {error}", file=sys.stderr)
+            return 2
+        reports = grade_class(args.submissions, args.out, jobs=args.jobs, grader=grader, force=args.force)
         for report in reports:
             note = f"  ({report.problem})" if report.problem else ""
             print(f"{report.submission:<30} {report.score:>3} / {MAX_SCORE}  bonus {report.bonus}{note}")

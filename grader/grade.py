@@ -1,83 +1,38 @@
-"""Grade submissions against the reference.
+"""Grade one submission against the reference.
 
-    python -m grader grade SUB [SUB ...] --out DIR [--jobs N]
-
-A submission is a folder or a ``.zip`` that holds an ``exercises/`` package
-(the learner's copy). Each one is graded in its own sandboxed process (see
-``sandbox.py``) with a time limit per check, per import and per submission,
-and a memory limit; a check that hangs or crashes the process costs that
-check only, and the process is restarted for the rest. The parent compares
-every result with the reference's and writes:
-
-- ``DIR/grades.csv``: submission, score, max_score, then one column per exercise
-  (``score`` counts Exercises 1-7, out of 100; the bonus has its own column, extra);
-- ``DIR/<submission>/results.json``: per check: exercise, test, points, max_points, passed, message;
-- ``DIR/<submission>/feedback.md``: per exercise, the score and a hint for each failed check.
+Every hidden check (``grader/checks/``) is a probe. The ``Grader`` runs each
+probe once on the reference, here, and on a learner's code in a sandboxed
+child process (``sandbox.py``, ``jail.py``); only the results cross over,
+and the comparison happens here. A failed check gets its hint and, when the
+learner's results match a catalogued bug's (``mutants.toml``), that bug.
+``classroom.py`` grades a whole class; ``report.py`` writes the files.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import importlib
-import json
-import os
-import select
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
-import time
 import tomllib
-import zipfile
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
-from tqdm import tqdm
-
 from exercises.catalogue import EXERCISES, exercise_modules
 
-from .checks import Check, Impl, all_checks, compare, run_probe
-from .mutants import Mutant, load_mutants, write_package
+from . import standins, submission
+from .checks import Check, Impl, all_checks, compare, run_probe, standin_namespace
+from .jail import Jail
+from .mutants import Mutant, in_memory, load_mutants, sources
+from .sandbox import Code, Limits, Outcome, SandboxRun
 
 HERE = Path(__file__).resolve().parent
-SANDBOX = HERE / "sandbox.py"
+ROOT = HERE.parent
 EXERCISE_BY_KEY = {e.key: e for e in EXERCISES}
 MAX_SCORE = sum(e.points for e in EXERCISES if e.number != "bonus")
 BONUS = next(e.key for e in EXERCISES if e.number == "bonus")
 
-
-class SubmissionError(Exception):
-    """A submission that cannot be graded at all (no exercises/ package, a broken zip)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much a submission may take. Every probe needs well under a second.
-
-    A check that hangs or crashes costs a restart of the sandbox (about 2 s):
-    ``submission_seconds`` bounds the total.
-    """
-
-    check_seconds: float = 10.0
-    import_seconds: float = 20.0
-    submission_seconds: float = 180.0
-    memory_mb: int = 2048
-    output_bytes: int = 20_000
-    zip_bytes: int = 20_000_000
-
-
-@dataclass
-class Outcome:
-    """What one check of one submission produced: the probe's result, or why there is none."""
-
-    value: Any = None
-    failure: str | None = None
+__all__ = ["Grader", "Limits", "Outcome", "Report", "CheckResult", "MAX_SCORE", "load_points", "grader_version"]
 
 
 @dataclass
@@ -98,6 +53,8 @@ class Report:
     results: list[CheckResult]
     output: str = ""
     problem: str | None = None
+    fingerprint: str | None = None
+    version: str | None = None
     by_exercise: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -144,32 +101,55 @@ def load_points(checks: Sequence[Check], path: Path = HERE / "points.toml") -> d
     return points
 
 
-class Grader:
-    """Reference results, points and the bug catalogue, computed once for a whole class."""
+def grader_version() -> str:
+    """A hash of everything that decides a grade: the grader's code and tables, the reference, the catalogue."""
+    digest = hashlib.sha256()
+    files = [*sorted(HERE.rglob("*.py")), *sorted(HERE.glob("*.toml")), *sorted((ROOT / "solutions").glob("*.py")), ROOT / "exercises" / "catalogue.py"]
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
-    def __init__(self, limits: Limits = Limits()) -> None:
+
+class Grader:
+    """Reference results, points and the bug catalogue, computed once for a whole class.
+
+    ``sandbox=False`` runs submissions without the jail: for trusted code only.
+
+    Raises:
+        SandboxUnavailable: if ``sandbox`` is asked for and bubblewrap cannot make one here.
+    """
+
+    def __init__(self, limits: Limits = Limits(), sandbox: bool = True) -> None:
         self.limits = limits
+        self.jail = Jail(ROOT, disk_mb=limits.disk_mb) if sandbox else None
+        if self.jail is not None:
+            self.jail.check()
         self.checks = all_checks()
         self.points = load_points(self.checks)
-        reference = Impl("solutions")
-        self.expected = {c.id: run_probe(c, reference) for c in self.checks}
+        self._standins = {key: standin_namespace(standins.sources(key)) for key in standins.PATCHES}
+        self.expected = self.outcomes_in_process(Impl("solutions"), raw=True)
         broken = [c.id for c in self.checks if isinstance(self.expected[c.id], dict) and "raised" in self.expected[c.id]]
         if broken:
             raise RuntimeError(f"checks that fail on the reference itself: {broken}")
         self.mutants = load_mutants()
         self._mutant_results: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._mutant_tmp: tempfile.TemporaryDirectory | None = None  # removed with the grader
+        self.version = grader_version()
 
     # --- running the probes ---------------------------------------------------------
 
-    def outcomes_in_process(self, impl: Impl) -> dict[str, Outcome]:
-        """Run every probe here, without a sandbox: for trusted code (tests, notebooks, mutants)."""
-        return {c.id: Outcome(run_probe(c, impl)) for c in self.checks}
+    def probe(self, check: Check, impl: Impl) -> Any:
+        """One probe on trusted code in this process, with the exercise's stand-ins."""
+        return run_probe(check, impl, standins.PATCHES.get(check.exercise), self._standins.get(check.exercise))
 
-    def outcomes_in_sandbox(self, package_root: Path, workdir: Path) -> tuple[dict[str, Outcome], str]:
-        """Run every probe on ``package_root/exercises`` in sandboxed child processes."""
-        return _SandboxRun(self.checks, package_root, workdir, self.limits).run()
+    def outcomes_in_process(self, impl: Impl, raw: bool = False) -> dict:
+        """Run every probe here, without a sandbox: for trusted code (the reference, tests, the catalogue)."""
+        values = {c.id: self.probe(c, impl) for c in self.checks}
+        return values if raw else {key: Outcome(value) for key, value in values.items()}
+
+    def outcomes_in_sandbox(self, code: Code) -> tuple[dict[str, Outcome], str]:
+        """Run every probe on the learner's ``code`` in sandboxed child processes."""
+        return SandboxRun(self.checks, code, exercise_modules(), self.limits, self.jail).run()
 
     # --- scoring ----------------------------------------------------------------------
 
@@ -211,284 +191,27 @@ class Grader:
     def _results_of(self, mutant: Mutant) -> dict[str, Any]:
         with self._lock:
             if mutant.id not in self._mutant_results:
-                if self._mutant_tmp is None:
-                    self._mutant_tmp = tempfile.TemporaryDirectory(prefix="grader-mutants-")
-                    sys.path.insert(0, self._mutant_tmp.name)
-                mutant_dir = Path(self._mutant_tmp.name)
                 # Named after its own source: two graders in one process never share a stale module.
-                package = "_grader_mutant_" + hashlib.sha1(mutant.source().encode()).hexdigest()[:16]
-                if not (mutant_dir / package).exists():
-                    write_package(mutant_dir / package, mutant)
-                importlib.invalidate_caches()
+                texts = sources(mutant)
+                package = "_grader_mutant_" + hashlib.sha1(texts[mutant.module].encode()).hexdigest()[:16]
+                in_memory(package, texts)
                 impl = Impl(package)
-                self._mutant_results[mutant.id] = {c.id: run_probe(c, impl) for c in self.checks if c.exercise == mutant.exercise}
+                self._mutant_results[mutant.id] = {c.id: self.probe(c, impl) for c in self.checks if c.exercise == mutant.exercise}
             return self._mutant_results[mutant.id]
 
     # --- whole submissions --------------------------------------------------------------
 
-    def grade(self, submission: Path, name: str) -> Report:
-        """Grade one folder or zip; never raises for a broken submission."""
-        with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-            workdir = Path(tmp)
-            try:
-                package_root = unpack(submission, workdir / "submission", self.limits)
-            except SubmissionError as error:
-                outcomes = {c.id: Outcome(failure=str(error)) for c in self.checks}
-                return Report(name, self.score(outcomes), problem=str(error))
-            outcomes, output = self.outcomes_in_sandbox(package_root, workdir)
-        return Report(name, self.score(outcomes), output=output)
-
-
-# --- submissions on disk ----------------------------------------------------------------------
-
-
-def unpack(submission: Path, target: Path, limits: Limits = Limits()) -> Path:
-    """Copy the learner's ``exercises/*.py`` into ``target/exercises``; return ``target``.
-
-    Raises:
-        SubmissionError: for a missing path, a broken or oversized zip, or no ``exercises/`` package.
-    """
-    files: dict[str, bytes] = {}
-    if submission.is_dir():
-        package = _find_package(p.relative_to(submission) for p in _shallow_python_files(submission))
-        if package is not None:
-            for path in sorted((submission / package).glob("*.py")):
-                if path.is_symlink():
-                    raise SubmissionError(f"{path.relative_to(submission)} is a symbolic link; submit the file itself")
-                files[path.name] = path.read_bytes()
-    elif submission.is_file() and zipfile.is_zipfile(submission):
-        with zipfile.ZipFile(submission) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            if sum(m.file_size for m in members) > limits.zip_bytes:
-                raise SubmissionError(f"{submission.name} unpacks to more than {limits.zip_bytes // 1_000_000} MB")
-            package = _find_package(Path(m.filename) for m in members if m.filename.endswith(".py"))
-            for member in members:
-                path = Path(member.filename)
-                if package is not None and path.parent == Path(package) and path.suffix == ".py":
-                    files[path.name] = archive.read(member)
-    elif submission.exists():
-        raise SubmissionError(f"{submission.name} is neither a folder nor a .zip file")
-    else:
-        raise SubmissionError(f"{submission} does not exist")
-    if not files:
-        raise SubmissionError(f"no exercises/ package with Python files in {submission.name}")
-    package_dir = target / "exercises"
-    package_dir.mkdir(parents=True)
-    for name, content in files.items():
-        (package_dir / name).write_bytes(content)
-    (package_dir / "__init__.py").touch()
-    return target
-
-
-def _shallow_python_files(folder: Path) -> list[Path]:
-    """Python files in exercises/ folders at most three levels down (never a whole virtualenv)."""
-    return [p for pattern in ("exercises/*.py", "*/exercises/*.py", "*/*/exercises/*.py", "*/*/*/exercises/*.py") for p in folder.glob(pattern)]
-
-
-def _find_package(python_files: Iterable[Path]) -> str | None:
-    """The shallowest folder named ``exercises`` among the paths (relative to the submission)."""
-    found = sorted({str(p.parent) for p in python_files if p.parent.name == "exercises" and ".." not in p.parts and not p.is_absolute()}, key=lambda s: (s.count("/"), s))
-    return next((f for f in found if f.count("/") <= 3), None)
-
-
-# --- the sandboxed child processes --------------------------------------------------------------
-
-
-class _SandboxRun:
-    """Runs the probes in ``sandbox.py`` children, restarting after a hang or a crash."""
-
-    def __init__(self, checks: list[Check], package_root: Path, workdir: Path, limits: Limits) -> None:
-        self.checks, self.limits = checks, limits
-        self.package_root, self.workdir = package_root, workdir
-        self.out = workdir / "out"
-        self.out.mkdir()
-        self.outcomes: dict[str, Outcome] = {}
-        self.broken: dict[str, str] = {}
-        self.output = bytearray()
-        self.fatal: str | None = None
-
-    def run(self) -> tuple[dict[str, Outcome], str]:
-        deadline = time.monotonic() + self.limits.submission_seconds
-        while not self.fatal and time.monotonic() < deadline:
-            remaining = [i for i, c in enumerate(self.checks) if c.id not in self.outcomes]
-            if not remaining:
-                break
-            progress = (len(self.outcomes), len(self.broken))
-            self._child(remaining, deadline)
-            if (len(self.outcomes), len(self.broken)) == progress and not self.fatal and time.monotonic() < deadline:
-                self.fatal = "the grading process stopped without finishing a check"
-        reason = f"not run: {self.fatal}" if self.fatal else "not run: the submission used up its time limit"
-        for check in self.checks:
-            self.outcomes.setdefault(check.id, Outcome(failure=reason))
-        return self.outcomes, self.output.decode("utf-8", "replace")
-
-    def _child(self, remaining: list[int], deadline: float) -> None:
-        job = self.workdir / "job.json"
-        job.write_text(json.dumps({
-            "checks": [self.checks[i].id for i in remaining], "indices": remaining,
-            "submission": str(self.package_root), "workdir": str(self.workdir), "out": str(self.out),
-            "modules": exercise_modules(), "broken": self.broken,
-            "limits": {"memory_mb": self.limits.memory_mb, "cpu_seconds": int(self.limits.submission_seconds) + 30, "file_mb": 50},
-        }))
-        read_end, write_end = os.pipe()
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.workdir), "TMPDIR": str(self.workdir),
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
-        process = subprocess.Popen(
-            [sys.executable, "-I", str(SANDBOX), str(job), str(write_end)],
-            pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            cwd=self.workdir, env=env, start_new_session=True,
-        )
-        os.close(write_end)
-        drain = threading.Thread(target=self._drain, args=(process.stdout,), daemon=True)
-        drain.start()
-        phase, started, buffer = None, time.monotonic(), b""
+    def grade(self, path: Path, name: str, workdir: Path) -> Report:
+        """Grade one folder or zip, with ``workdir`` (empty, the grader's) for its copy; never raises."""
         try:
-            while True:
-                limit = self.limits.import_seconds if phase and phase[0] == "import" else self.limits.check_seconds
-                wait = min(deadline, started + limit) - time.monotonic() if phase else deadline - time.monotonic()
-                ready, _, _ = select.select([read_end], [], [], max(wait, 0))
-                if not ready:
-                    self._timed_out(phase, limit)
-                    return
-                chunk = os.read(read_end, 4096)
-                if not chunk:
-                    self._died(phase, process)
-                    return
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    word, _, argument = line.decode("ascii", "replace").partition(" ")
-                    if word in ("import", "start"):
-                        phase, started = (word, argument), time.monotonic()
-                    elif word == "imported":
-                        phase = None
-                    elif word == "done":
-                        self._collect(int(argument))
-                        phase = None
-                    elif word == "finished":
-                        return
-        finally:
-            os.close(read_end)
-            _kill(process)
-            drain.join(timeout=5)
+            package = submission.read(path)
+        except submission.SubmissionError as error:
+            return self.refused(name, str(error))
+        folder = package.write(workdir / "submission")
+        outcomes, output = self.outcomes_in_sandbox(Code(folder=folder))
+        return Report(name, self.score(outcomes), output=output, fingerprint=package.fingerprint, version=self.version)
 
-    def _drain(self, stream) -> None:
-        """Keep the start of what the learner's code printed; read and drop the rest so it never blocks."""
-        for chunk in iter(lambda: stream.read(65536), b""):
-            room = self.limits.output_bytes - len(self.output)
-            if room > 0:
-                self.output += chunk[:room]
-
-    def _collect(self, index: int) -> None:
-        path = self.out / f"{index}.pt"
-        try:
-            value = torch.load(path, weights_only=True)
-            self.outcomes[self.checks[index].id] = Outcome(value)
-        except Exception as error:  # a file the learner's code damaged, or a result too odd to load
-            self.outcomes[self.checks[index].id] = Outcome(failure=f"its result could not be read ({type(error).__name__})")
-        path.unlink(missing_ok=True)
-
-    def _timed_out(self, phase: tuple[str, str] | None, limit: float) -> None:
-        if phase and phase[0] == "import":
-            self.broken[phase[1]] = f"importing exercises/{phase[1]}.py took more than {limit:g} s (an endless loop at import time?)"
-        elif phase:
-            self.outcomes[self.checks[int(phase[1])].id] = Outcome(failure=f"stopped after the time limit of {limit:g} s (an endless loop, or very slow code?)")
-
-    def _died(self, phase: tuple[str, str] | None, process: subprocess.Popen) -> None:
-        code = process.wait()
-        how = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
-        if phase and phase[0] == "import":
-            self.broken[phase[1]] = f"importing exercises/{phase[1]}.py ended the grading process ({how})"
-        elif phase:
-            self.outcomes[self.checks[int(phase[1])].id] = Outcome(failure=f"the grading process ended during this check ({how}; os._exit, a crash or too much memory?)")
-        else:
-            tail = self.output.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            self.fatal = f"the grading process stopped outside any check ({how}) {tail[0][:300]}".strip()
-
-
-def _kill(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    process.wait()
-    if process.stdout:
-        process.stdout.close()
-
-
-# --- the class: many submissions, the files for the instructor ---------------------------------
-
-
-def submission_names(paths: Sequence[Path]) -> list[str]:
-    """A unique folder name per submission: the folder name or the zip's stem, -2, -3 for repeats."""
-    names, seen = [], {}
-    for path in paths:
-        resolved = path.resolve()
-        base = (resolved.stem if resolved.suffix == ".zip" else resolved.name) or "submission"
-        seen[base] = seen.get(base, 0) + 1
-        names.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
-    return names
-
-
-def grade_class(submissions: Sequence[Path], out: Path, jobs: int = 1, limits: Limits = Limits(), progress: bool = True) -> list[Report]:
-    """Grade every submission with ``jobs`` in parallel and write the instructor's files into ``out``."""
-    grader = Grader(limits)
-    out.mkdir(parents=True, exist_ok=True)
-    names = submission_names(submissions)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, tqdm(total=len(submissions), desc="grading", unit="submission", disable=not progress) as bar:
-        futures = [pool.submit(_grade_and_write, grader, path, name, out) for path, name in zip(submissions, names)]
-        reports = []
-        for future in futures:
-            reports.append(future.result())
-            bar.update()
-    write_grades(reports, out / "grades.csv")
-    return reports
-
-
-def _grade_and_write(grader: Grader, path: Path, name: str, out: Path) -> Report:
-    report = grader.grade(path, name)
-    folder = out / name
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps(results_json(report), indent=2) + "\n", encoding="utf-8")
-    (folder / "feedback.md").write_text(feedback_markdown(report), encoding="utf-8")
-    return report
-
-
-def write_grades(reports: Sequence[Report], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["submission", "score", "max_score", *EXERCISE_BY_KEY])
-        for report in reports:
-            writer.writerow([report.submission, report.score, MAX_SCORE, *(report.by_exercise[key][0] for key in EXERCISE_BY_KEY)])
-
-
-def results_json(report: Report) -> dict:
-    return {
-        "submission": report.submission, "score": report.score, "max_score": MAX_SCORE, "bonus": report.bonus,
-        "exercises": {key: {"points": got, "max_points": top} for key, (got, top) in report.by_exercise.items()},
-        "problem": report.problem,
-        "tests": [asdict(r) for r in report.results],
-    }
-
-
-def feedback_markdown(report: Report) -> str:
-    bonus_max = EXERCISE_BY_KEY[BONUS].points
-    lines = [f"# Feedback: {report.submission}", "", f"**Score: {report.score} / {MAX_SCORE}**, bonus {report.bonus} / {bonus_max}", ""]
-    if report.problem:
-        lines += [f"Your submission could not be graded: {report.problem}.", ""]
-    for key, exercise in EXERCISE_BY_KEY.items():
-        got, top = report.by_exercise[key]
-        lines += [f"## {exercise.label}: {exercise.title} — {got} / {top}", ""]
-        failed = [r for r in report.results if r.exercise == key and not r.passed]
-        if not failed:
-            lines += ["Every check passed.", ""]
-            continue
-        if got == 0 and all("not started:" in r.message for r in failed):
-            lines += [f"Not started: {exercise.module}.py still raises NotImplementedError in {', '.join(exercise.targets)}.", ""]
-            continue
-        lines += [f"- ({r.max_points} pt) {r.message}" for r in failed] + [""]
-    if report.output.strip():
-        shown = report.output.strip().splitlines()[:20]
-        lines += ["## What your code printed (first lines)", "", "```", *shown, "```", ""]
-    return "\n".join(lines)
+    def refused(self, name: str, problem: str) -> Report:
+        """The report of a submission that could not be graded at all: every check failed with ``problem``."""
+        outcomes = {c.id: Outcome(failure=problem) for c in self.checks}
+        return Report(name, self.score(outcomes), problem=problem, version=self.version)

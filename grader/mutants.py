@@ -1,8 +1,17 @@
-"""The catalogue of learner bugs (``mutants.toml``) and packages that contain them."""
+"""The catalogue of learner bugs (``mutants.toml``) and packages that contain them.
+
+The grader runs the catalogue's bugs in its own process to diagnose a
+learner's results (``Grader.diagnose``). Their packages live in memory only
+(``in_memory``): a mutant is the reference with one edit, and a copy on disk
+is a copy of the reference that some other process might find.
+"""
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import shutil
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,3 +65,36 @@ def write_package(target: Path, mutant: Mutant | None = None, solutions: Path = 
     if mutant is not None:
         (target / f"{mutant.module}.py").write_text(mutant.source(solutions), encoding="utf-8")
     return target
+
+
+def sources(mutant: Mutant, solutions: Path = SOLUTIONS) -> dict[str, str]:
+    """The exercise modules of the reference with ``mutant`` applied, by module name."""
+    texts = {module: (solutions / f"{module}.py").read_text(encoding="utf-8") for module in exercise_modules()}
+    texts[mutant.module] = mutant.source(solutions)
+    return texts
+
+
+class _MemoryFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports ``package`` and ``package.<module>`` from source texts held in memory."""
+
+    def __init__(self, package: str, texts: dict[str, str]) -> None:
+        self.package, self.texts = package, texts
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == self.package:
+            return importlib.util.spec_from_loader(fullname, self, is_package=True)
+        parent, _, module = fullname.rpartition(".")
+        if parent == self.package and module in self.texts:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def exec_module(self, module) -> None:
+        if module.__name__ != self.package:
+            name = module.__name__.rpartition(".")[2]
+            exec(compile(self.texts[name], f"<{self.package}/{name}.py>", "exec"), module.__dict__)
+
+
+def in_memory(package: str, texts: dict[str, str]) -> None:
+    """Make ``import package.<module>`` load ``texts[module]``; nothing is written to disk."""
+    if not any(isinstance(f, _MemoryFinder) and f.package == package for f in sys.meta_path):
+        sys.meta_path.insert(0, _MemoryFinder(package, texts))

@@ -1,141 +1,283 @@
-"""The child process that runs the hidden probes on one learner's code.
+"""The grader's side of a sandboxed run: one submission's probes, in jailed child processes.
 
-    python -I grader/sandbox.py JOB.json STATUS_FD
+The grader drives, the child (``child.py``) obeys: the grader sends one
+command at a time and accepts exactly one answer to it, of the expected kind,
+within its time limit. A child that hangs, crashes, exits, answers out of
+turn or sends anything malformed costs the check it was running; it is
+killed (with everything it started: its PID namespace goes with it) and a
+new child continues with the rest. A module whose import hung or crashed the
+child is not imported again.
 
-It imports torch and the probes, then locks itself down before the learner's
-package is imported: an audit hook (which no Python code can remove) refuses
-network access, new processes, ctypes, writes outside its temporary folder,
-imports of ``solutions``, ``grader`` and ``tests``, and reading the files of
-those packages. Memory and file sizes are capped by the parent.
-
-For each probe it writes ``start N`` and then ``done N`` to the status pipe,
-with the result saved as ``OUT/N.pt``. The parent watches the time between
-the two and reads each result as soon as it is done; the comparison with the
-reference happens only there, so nothing this process does can change a grade.
+The stand-ins of an exercise (correct code of earlier exercises) are sent
+only when that exercise's first check is about to run: by then every
+exercise they stand in for has been graded and its results are final.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
 import os
+import select
+import signal
+import subprocess
 import sys
-import types
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-SECRET_PACKAGES = ("solutions", "grader", "tests")
-WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-BLOCKED_EVENTS = ("socket.", "subprocess.", "os.system", "os.exec", "os.fork", "os.posix_spawn", "os.spawn", "os.kill", "ctypes.", "pty.", "winreg.", "shutil.chown")
-PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.link", "os.symlink", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile", "shutil.copytree"}
+from . import standins, wire
+from .checks import Check
+from .jail import Jail
 
-
-def _inside(path: object, folder: str) -> bool:
-    try:
-        resolved = os.path.realpath(os.fsdecode(path)) if not isinstance(path, int) else None
-    except (TypeError, ValueError):
-        return False
-    return resolved is not None and (resolved == folder or resolved.startswith(folder + os.sep))
+HERE = Path(__file__).resolve().parent
+CHILD_FILES = ("child.py", "wire.py")
 
 
-def lock_down(workdir: str) -> None:
-    """Install the audit hook: from now on the process can only compute and write in ``workdir``."""
-    workdir = os.path.realpath(workdir)
-    secrets = [os.path.realpath(ROOT / name) for name in SECRET_PACKAGES] + [os.path.realpath(ROOT / ".git")]
+@dataclass(frozen=True)
+class Limits:
+    """How much a submission may take. Every probe needs well under a second.
 
-    def refuse(what: str) -> None:
-        raise PermissionError(f"not allowed while grading: {what}")
+    A check that hangs or crashes costs a restart of the sandbox (about 2 s):
+    ``submission_seconds`` bounds the total.
+    """
 
-    def hook(event: str, args: tuple) -> None:
-        if event == "open":
-            path, mode, flags = args
-            if isinstance(path, int):
-                return
-            if any(_inside(path, secret) for secret in secrets):
-                refuse(f"reading {os.fsdecode(path)}")
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and flags & WRITE_FLAGS)
-            if writing and not _inside(path, workdir) and os.fsdecode(path) != os.devnull:
-                refuse(f"writing {os.fsdecode(path)} (only the grading folder is writable)")
-        elif event == "import":
-            top = str(args[0]).partition(".")[0]
-            if top in SECRET_PACKAGES:
-                refuse(f"importing {args[0]} (the reference and the grader are not available to submissions)")
-        elif event in PATH_EVENTS:
-            if not all(_inside(a, workdir) for a in args if isinstance(a, (str, bytes, os.PathLike))):
-                refuse(f"{event} outside the grading folder")
-        elif event.startswith(BLOCKED_EVENTS):
-            refuse(event)
-
-    sys.addaudithook(hook)
+    check_seconds: float = 10.0
+    import_seconds: float = 20.0
+    submission_seconds: float = 180.0
+    memory_mb: int = 2048
+    disk_mb: int = 64
+    file_mb: int = 16
+    processes: int = 64
+    open_files: int = 256
+    output_bytes: int = 20_000
 
 
-def limit_resources(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
-    """Cap memory (allocations beyond it fail with MemoryError), CPU time and file sizes."""
-    import resource
+@dataclass
+class Outcome:
+    """What one check of one submission produced: the probe's result, or why there is none."""
 
-    for limit, value in ((resource.RLIMIT_AS, memory_mb * 2**20), (resource.RLIMIT_CPU, cpu_seconds), (resource.RLIMIT_FSIZE, file_mb * 2**20)):
-        resource.setrlimit(limit, (value, value))
-
-
-class _Broken(types.ModuleType):
-    """Stands for a learner module that crashed or hung the grader when imported."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(name)
-        self.__reason = reason
-
-    def __getattr__(self, attribute: str):
-        raise ImportError(self.__reason)
+    value: Any = None
+    failure: str | None = None
 
 
-def main(job_path: str, status_fd: int) -> None:
-    job = json.loads(Path(job_path).read_text())
-    status = os.fdopen(status_fd, "w", buffering=1)
-    limit_resources(**job["limits"])
+@dataclass(frozen=True)
+class Code:
+    """What is graded: an ``exercises/`` package in ``folder``, or the code cells of a notebook."""
 
-    import torch  # noqa: F401 (import before the lock-down: torch loads libraries with ctypes)
+    folder: Path | None = None
+    cells: tuple[tuple[str, str], ...] = ()
 
-    from grader.checks import Impl, all_checks, run_probe
+    def units(self, modules: list[str]) -> list[tuple[str, str | None]]:
+        """What the child loads before the checks: (name, source) of each module or cell."""
+        return [(m, None) for m in modules] if self.folder is not None else list(self.cells)
 
-    checks = {c.id: c for c in all_checks()}
-    todo = [checks[check_id] for check_id in job["checks"]]
-    for name in list(sys.modules):
-        if name.partition(".")[0] in SECRET_PACKAGES:
-            del sys.modules[name]  # the objects stay alive through `todo`; a later import must go through the hook
-    # The learner's package is the only `exercises`: no fallback to the project's
-    # copy through the path or an editable install's finder.
-    sys.path[:] = [job["submission"]] + [p for p in sys.path if not _inside(p, str(ROOT)) or ".venv" in p]
-    sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
-    sys.path_hooks[:] = [h for h in sys.path_hooks if not getattr(h, "__module__", "").startswith("__editable__")]
-    sys.path_importer_cache.clear()
-    os.chdir(job["workdir"])
-    torch.set_num_threads(1)
-    lock_down(job["workdir"])
 
-    for module, reason in job["broken"].items():
-        sys.modules[f"exercises.{module}"] = _Broken(f"exercises.{module}", reason)
-    for module in job["modules"]:
-        if module in job["broken"]:
-            continue
-        print(f"import {module}", file=status)
+class _Stop(Exception):
+    """The current child is done for: ``reason`` says why (already recorded against a check or module)."""
+
+
+class SandboxRun:
+    """Runs every check on one submission's code, restarting the child after a hang or a crash."""
+
+    def __init__(self, checks: list[Check], code: Code, modules: list[str], limits: Limits, jail: Jail | None) -> None:
+        self.checks, self.code, self.modules, self.limits, self.jail = checks, code, modules, limits, jail
+        self.outcomes: dict[str, Outcome] = {}
+        self.broken: dict[str, str] = {}
+        self.output = bytearray()
+        self.fatal: str | None = None
+
+    def run(self) -> tuple[dict[str, Outcome], str]:
+        deadline = time.monotonic() + self.limits.submission_seconds
+        while not self.fatal and time.monotonic() < deadline and len(self.outcomes) < len(self.checks):
+            progress = (len(self.outcomes), len(self.broken))
+            self._child(deadline)
+            if (len(self.outcomes), len(self.broken)) == progress and not self.fatal and time.monotonic() < deadline:
+                self.fatal = "the grading process stopped without finishing a check"
+        reason = f"not run: {self.fatal}" if self.fatal else "not run: the submission used up its time limit"
+        for check in self.checks:
+            self.outcomes.setdefault(check.id, Outcome(failure=reason))
+        return self.outcomes, self.output.decode("utf-8", "replace")
+
+    # --- one child ---------------------------------------------------------------------
+
+    def _child(self, deadline: float) -> None:
+        commands_read, commands_write = os.pipe()
+        replies_read, replies_write = os.pipe()
         try:
-            importlib.import_module(f"exercises.{module}")
-        except BaseException:  # reported by each probe that uses the module
+            process = self._start(commands_read, replies_write)
+        except Exception as error:  # the sandbox itself failed: nothing can be graded
+            self.fatal = f"the sandbox could not start ({error})"
+            return
+        finally:
+            os.close(commands_read)
+            os.close(replies_write)
+        os.set_blocking(commands_write, False)
+        drain = threading.Thread(target=self._drain, args=(process.stdout,), daemon=True)
+        drain.start()
+        channel = _Channel(commands_write, replies_read, process, self.limits)
+        try:
+            self._converse(channel, deadline)
+        except _Stop:
             pass
-        print(f"imported {module}", file=status)
+        finally:
+            os.close(commands_write)
+            os.close(replies_read)
+            _kill(process)
+            drain.join(timeout=5)
 
-    impl = Impl("exercises")
-    out = Path(job["out"])
-    for index, check in zip(job["indices"], todo):
-        print(f"start {index}", file=status)
-        result = run_probe(check, impl)
-        torch.save(result, out / f"{index}.pt")
-        print(f"done {index}", file=status)
-    print("finished", file=status)
-    status.close()
-    os._exit(0)  # skip the learner's atexit handlers and finalizers
+    def _start(self, commands: int, replies: int) -> subprocess.Popen:
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+        fds = (commands, replies)
+        popen = dict(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if self.jail is None:  # --no-sandbox: trusted code only
+            command = [sys.executable, "-I", "-B", str(HERE / "child.py"), str(commands), str(replies)]
+            return subprocess.Popen(command, pass_fds=fds, env={**env, "HOME": str(Path.home()), "TMPDIR": "/tmp"},
+                                    cwd="/tmp", start_new_session=True, **popen)
+        binds = {f"/sandbox/{name}": HERE / name for name in CHILD_FILES}
+        binds |= {f"/sandbox/checks/{p.name}": p for p in sorted((HERE / "checks").glob("*.py"))}
+        if self.code.folder is not None:
+            binds["/submission/exercises"] = self.code.folder
+        command = [sys.executable, "-I", "-B", "/sandbox/child.py", str(commands), str(replies)]
+        return self.jail.start(command, binds, env, fds, **popen)
+
+    def _converse(self, channel: _Channel, deadline: float) -> None:
+        limits = self.limits
+        job = {
+            "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": int(limits.submission_seconds) + 30, "file_mb": limits.file_mb,
+                       "processes": limits.processes, "open_files": limits.open_files},
+            "broken": self.broken if self.code.folder is not None else {},
+            "notebook": self.code.folder is None,
+            "submission": "/submission" if self.jail is not None else str(self.code.folder.parent if self.code.folder else ""),
+        }
+        channel.ask({"setup": job}, "ready", limits.import_seconds, deadline, on_fail=self._fatal)
+        for name, source in self.code.units(self.modules):
+            if name in self.broken:
+                continue
+            channel.ask({"load": name, "source": source}, "loaded", limits.import_seconds, deadline,
+                        on_fail=lambda why, name=name: self._broken(name, why), expect=name)
+        patched = None
+        for index, check in enumerate(self.checks):
+            if check.id in self.outcomes:
+                continue
+            if patched != check.exercise and check.exercise in standins.PATCHES:
+                command = {"standins": standins.sources(check.exercise), "patches": standins.PATCHES[check.exercise]}
+                channel.ask(command, "patched", limits.check_seconds, deadline, on_fail=lambda why, check=check: self._failed(check, why))
+                patched = check.exercise
+            value = channel.ask({"run": index, "check": check.id}, "done", limits.check_seconds, deadline,
+                                on_fail=lambda why, check=check: self._failed(check, why), expect=index)
+            self.outcomes[check.id] = Outcome(value=value)
+
+    # --- what a failure costs ------------------------------------------------------------
+
+    def _fatal(self, why: str) -> None:
+        self.fatal = f"the grading process failed to start: {why}"
+
+    def _broken(self, module: str, why: str) -> None:
+        what = f"exercises/{module}.py" if self.code.folder is not None else f"notebook cell {module}"
+        self.broken[module] = f"importing {what} {why}"
+
+    def _failed(self, check: Check, why: str) -> None:
+        self.outcomes[check.id] = Outcome(failure=why)
+
+    def _drain(self, stream) -> None:
+        """Keep the start of what the learner's code printed; read and drop the rest so it never blocks."""
+        for chunk in iter(lambda: stream.read(65536), b""):
+            room = self.limits.output_bytes - len(self.output)
+            if room > 0:
+                self.output += chunk[:room]
 
 
-if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
-    main(sys.argv[1], int(sys.argv[2]))
+class _Channel:
+    """One command, one checked answer, one deadline."""
+
+    def __init__(self, commands: int, replies: int, process: subprocess.Popen, limits: Limits) -> None:
+        self.commands, self.replies, self.process, self.limits = commands, replies, process, limits
+        self.buffer = b""
+        self.caps = wire.Caps()
+
+    def ask(self, command: dict, answer: str, seconds: float, deadline: float, on_fail, expect: Any = True) -> Any:
+        """Send ``command``; return the answer's ``value``, due within ``seconds`` and before ``deadline``.
+
+        On any failure call ``on_fail(why)`` and raise ``_Stop``.
+        """
+        limit = time.monotonic() + seconds
+        try:
+            os.write(self.commands, wire.message(**command))
+        except (BlockingIOError, BrokenPipeError):
+            pass  # the child stopped reading or is gone: the wait below reports it
+        try:
+            reply = wire.decode(self._line(min(limit, deadline)), self.caps)
+        except wire.WireError as error:
+            on_fail(f"sent a result the grader refuses: {error}")
+            raise _Stop from None
+        except _Timeout:
+            if deadline <= limit:
+                on_fail(f"stopped when the submission used up its time limit of {self.limits.submission_seconds:g} s")
+            else:
+                on_fail(f"stopped after the time limit of {seconds:g} s (an endless loop, or very slow code?)")
+            raise _Stop from None
+        except _Died as error:
+            on_fail(str(error))
+            raise _Stop from None
+        if not isinstance(reply, dict) or reply.get(answer, object()) != expect or set(reply) - {answer, "value"}:
+            on_fail(f"sent an answer out of turn ({_describe(reply)})")
+            raise _Stop
+        return reply.get("value")
+
+    def _line(self, deadline: float) -> bytes:
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > self.caps.line_bytes:
+                return self.buffer  # decode refuses it by its length
+            wait = deadline - time.monotonic()
+            ready = select.select([self.replies], [], [], max(wait, 0))[0] if wait > 0 else []
+            if not ready:
+                raise _Timeout
+            chunk = os.read(self.replies, 1 << 20)
+            if not chunk:
+                raise _Died(self.process)
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
+
+
+class _Timeout(Exception):
+    """No answer in time."""
+
+
+class _Died(Exception):
+    def __init__(self, process: subprocess.Popen) -> None:
+        try:
+            code = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        super().__init__(f"the grading process ended ({_how(code)}; os._exit, a crash or too much memory?)")
+
+
+def _how(code: int | None) -> str:
+    """An exit status in words; bwrap reports a child killed by signal N as 128 + N."""
+    if code is None:
+        return "still running"
+    number = -code if code < 0 else code - 128 if code > 128 else 0
+    try:
+        return f"killed by signal {signal.Signals(number).name}"
+    except ValueError:
+        return f"exit code {code}"
+
+
+def _describe(reply: Any) -> str:
+    text = repr(reply)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """Kill the sandbox: bwrap's process group, and with it (die-with-parent, PID namespace) everything inside."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            process.kill()
+    process.wait()
+    if process.stdout:
+        process.stdout.close()

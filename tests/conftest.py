@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
 import torch
 
 from grader.checks import helpers
+from grader.mutants import write_package
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,3 +43,23 @@ def pytest_configure(config: pytest.Config) -> None:
     # The tests use tiny tensors, where one thread beats two: no thread
     # start-up per op, and no spinning threads fighting another process.
     torch.set_num_threads(1)
+
+
+def submission(folder: Path, append: dict[str, str] | None = None, replace: dict[str, str | None] | None = None) -> Path:
+    """A learner's folder: the reference's modules, with code appended to some and others replaced (None: deleted)."""
+    package = write_package(folder / "exercises")
+    for module, code in (append or {}).items():
+        with open(package / f"{module}.py", "a") as handle:
+            handle.write("\n" + textwrap.dedent(code))
+    for module, source in (replace or {}).items():
+        if source is None:
+            (package / f"{module}.py").unlink()
+        else:
+            (package / f"{module}.py").write_text(textwrap.dedent(source))
+    return folder
+
+
+def stubs(folder: Path) -> Path:
+    """A learner's folder holding the untouched stubs."""
+    shutil.copytree(ROOT / "exercises", folder / "exercises", ignore=shutil.ignore_patterns("tests", "__pycache__"))
+    return folder

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
-import textwrap
 import zipfile
 from pathlib import Path
 
@@ -14,8 +14,11 @@ import pytest
 
 from grader import build
 from grader.checks import Impl, all_checks
-from grader.grade import Grader, Limits, Report, feedback_markdown, grade_class, load_points
+from grader.classroom import grade_class
+from grader.grade import Grader, Limits, Report, load_points
 from grader.mutants import load_mutants, write_package
+from grader.report import feedback_markdown
+from tests.conftest import stubs, submission
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL = {"vocab": 10, "padding": 10, "embedding": 10, "attention": 20, "positional": 10, "qkv": 20, "classifier": 20, "sinusoidal": 5}
@@ -24,20 +27,6 @@ FULL = {"vocab": 10, "padding": 10, "embedding": 10, "attention": 20, "positiona
 @pytest.fixture(scope="module")
 def grader() -> Grader:
     return Grader()
-
-
-def submission(folder: Path, append: dict[str, str] | None = None, replace: dict[str, str | None] | None = None) -> Path:
-    """A learner's folder: the reference's modules, with code appended to some and others replaced (None: deleted)."""
-    package = write_package(folder / "exercises")
-    for module, code in (append or {}).items():
-        with open(package / f"{module}.py", "a") as handle:
-            handle.write("\n" + textwrap.dedent(code))
-    for module, source in (replace or {}).items():
-        if source is None:
-            (package / f"{module}.py").unlink()
-        else:
-            (package / f"{module}.py").write_text(textwrap.dedent(source))
-    return folder
 
 
 def scores(report: Report) -> dict[str, int]:
@@ -131,35 +120,8 @@ def test_mutant_edits_must_match_the_reference_exactly_once():
 
 # --- whole submissions, sandboxed ---------------------------------------------------------------
 
-HOSTILE_IMPORT = """
-import os, socket, subprocess
-import pytest
-import torch.testing
-
-# Try to defeat the grader at import time; record what happened.
-torch.testing.assert_close = lambda *args, **kwargs: None
-pytest.approx = lambda *args, **kwargs: True
-BLOCKED = []
-for attempt in (
-    lambda: open("{root}/solutions/attention.py").read(),
-    lambda: __import__("solutions.attention"),
-    lambda: __import__("grader.checks"),
-    lambda: open("{root}/grader/points.toml", "a").write("[vocab]\\ntokenize_tricky_text = 100\\n"),
-    lambda: open("/tmp/grades.csv", "w").write("me,100,100"),
-    lambda: subprocess.run(["cat", "{root}/solutions/vocab.py"]),
-    lambda: os.system("echo hi"),
-    lambda: socket.create_connection(("example.com", 80), timeout=1),
-):
-    try:
-        attempt()
-        BLOCKED.append("ALLOWED")
-    except PermissionError as error:
-        BLOCKED.append("blocked")
-print("hostile import attempts:", BLOCKED)
-"""
-
-HOSTILE_FUNCTIONS = {
-    "vocab": HOSTILE_IMPORT + """
+TROUBLE = {
+    "vocab": """
 _tokenize = tokenize
 def tokenize(text):
     while text == "":  # an endless loop on one input
@@ -167,11 +129,12 @@ def tokenize(text):
     return _tokenize(text)
 """,
     "padding": """
+import torch
 _pad = pad_sequences
 def pad_sequences(seqs, max_len=None, pad_id=0):
     hoard = []
     while max_len == 20:  # runaway memory on one input
-        hoard.append(bytearray(2**28))
+        hoard.append(torch.empty(2**28, dtype=torch.uint8))
     return _pad(seqs, max_len, pad_id)
 """,
     "embedding": """
@@ -184,19 +147,9 @@ def embedding_lookup(ids, weight):
     return _lookup(ids, weight)
 """,
     "attention": """
-import torch
-_softmax = masked_softmax
-def masked_softmax(scores, key_mask=None):
-    for i in range(100):  # forge result files of the checks still to come
-        try:
-            torch.save(torch.ones(1), f"out/{i}.pt")
-        except Exception:
-            pass
-    return _softmax(scores, key_mask)
-
 _forward = SelfAttention.forward
 def _exiting_forward(self, x, mask=None):
-    if self.heads == 3:  # kill the grading process on one input
+    if self.heads == 3:  # end the grading process on one input
         import os
         os._exit(3)
     return _forward(self, x, mask)
@@ -227,51 +180,51 @@ TransformerClassifier.forward = _crashing_forward
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    """Eight submissions graded together, two at a time: every kind of trouble in one class."""
+    """Nine submissions graded together, two at a time: every kind of trouble in one class."""
     root = tmp_path_factory.mktemp("class")
     subs = {
         "reference": submission(root / "reference"),
-        "stubs": ROOT,
+        "stubs": stubs(root / "stubs"),
         "independent": ROOT / "tests" / "independent",
         "import_errors": submission(root / "import_errors", append={
             "vocab": "raise RuntimeError('oops at import')",
             "embedding": "while True:\n    pass",
         }),
         "broken_files": submission(root / "broken_files", append={"attention": "def broken(:\n    pass"}, replace={"padding": None}),
-        "hostile": submission(root / "hostile", append={m: code.replace("{root}", str(ROOT)) for m, code in HOSTILE_FUNCTIONS.items()}),
+        "trouble": submission(root / "trouble", append=TROUBLE),
     }
     zipped = root / "alice.zip"
     with zipfile.ZipFile(zipped, "w") as archive:
         for path in (root / "reference" / "exercises").glob("*.py"):
             archive.write(path, f"alice-work/exercises/{path.name}")
-        archive.writestr("../escaped.py", "print('outside')")
-        archive.writestr("alice-work/exercises/../../escaped2.py", "print('outside')")
     subs["alice"] = zipped
+    escaping = root / "mallory.zip"
+    shutil.copy(zipped, escaping)
+    with zipfile.ZipFile(escaping, "a") as archive:
+        archive.writestr("alice-work/exercises/../../escaped.py", "print('outside')")
+    subs["mallory"] = escaping
     (root / "notes.txt").write_text("not a submission")
     subs["notes"] = root / "notes.txt"
     out = root / "grades"
-    limits = Limits(check_seconds=3, import_seconds=5, submission_seconds=120)
-    points_before = (ROOT / "grader" / "points.toml").read_text()
-    reports = grade_class(list(subs.values()), out, jobs=2, limits=limits, progress=False)
-    assert (ROOT / "grader" / "points.toml").read_text() == points_before
+    limits = Limits(check_seconds=10, import_seconds=10, submission_seconds=150)
+    reports = grade_class(list(subs.values()), out, jobs=2, grader=Grader(limits), progress=False)
     return {r.submission: r for r in reports}, out, root
 
 
 def test_class_grades_have_exactly_the_points_each_submission_earned(graded_class):
-    """Full marks, zero, and the exact partial scores of broken and hostile submissions."""
+    """Full marks, zero, and the exact partial scores of broken and misbehaving submissions."""
     reports, out, _ = graded_class
     expected = {
         "reference": FULL,
-        "main": dict.fromkeys(FULL, 0),
+        "stubs": dict.fromkeys(FULL, 0),
         "independent": FULL,
         "import_errors": {**FULL, "vocab": 0, "embedding": 0},
         "broken_files": {**FULL, "padding": 0, "attention": 0, "qkv": 0, "classifier": 0},
-        "hostile": {**FULL, "vocab": 7, "padding": 8, "positional": 1, "qkv": 16, "classifier": 19, "sinusoidal": 0},
+        "trouble": {**FULL, "vocab": 7, "padding": 8, "positional": 1, "qkv": 16, "classifier": 19, "sinusoidal": 0},
         "alice": FULL,
+        "mallory": dict.fromkeys(FULL, 0),
         "notes.txt": dict.fromkeys(FULL, 0),
     }
-    stubs = ROOT.resolve().name
-    expected[stubs] = expected.pop("main")
     assert {name: scores(report) for name, report in reports.items()} == expected
     rows = list(csv.DictReader(open(out / "grades.csv")))
     assert [r["submission"] for r in rows] == list(reports)
@@ -289,31 +242,24 @@ def test_each_problem_gets_a_clear_message(graded_class):
         return " ".join(t["message"] for t in data["tests"] if t["exercise"] == exercise and not t["passed"])
 
     assert "oops at import" in messages("import_errors", "vocab")
-    assert "took more than 5 s" in messages("import_errors", "embedding")
+    assert "importing exercises/embedding.py stopped after the time limit of 10 s" in messages("import_errors", "embedding")
     assert "SyntaxError" in messages("broken_files", "attention")
     assert "No module named 'exercises.padding'" in messages("broken_files", "padding")
-    assert "time limit of 3 s" in messages("hostile", "vocab")
-    assert "MemoryError" in messages("hostile", "padding")
-    assert "exit code 3" in messages("hostile", "qkv")
-    assert "SIGSEGV" in messages("hostile", "classifier")
-    assert "not allowed while grading: importing solutions" in messages("hostile", "sinusoidal")
-    assert "not allowed while grading: importing grader" in messages("hostile", "positional")
+    assert "time limit of 10 s" in messages("trouble", "vocab")
+    assert "allocate memory" in messages("trouble", "padding")
+    assert "exit code 3" in messages("trouble", "qkv")
+    assert "SIGSEGV" in messages("trouble", "classifier")
+    assert "No module named 'solutions'" in messages("trouble", "sinusoidal")
+    assert "No module named 'grader'" in messages("trouble", "positional")
     assert "neither a folder nor a .zip" in reports["notes.txt"].problem
-
-
-def test_hostile_attempts_were_all_blocked(graded_class):
-    """Reading the reference, importing it or the grader, writing files, processes and sockets: all refused."""
-    reports, _, root = graded_class
-    assert "hostile import attempts: ['blocked', 'blocked', 'blocked', 'blocked', 'blocked', 'blocked', 'blocked', 'blocked']" in reports["hostile"].output
-    assert not Path("/tmp/grades.csv").exists() or "me,100" not in Path("/tmp/grades.csv").read_text()
-    assert not (root / "escaped.py").exists() and not (root.parent / "escaped.py").exists()
+    assert "leaves the archive" in reports["mallory"].problem
 
 
 def test_output_floods_are_capped(graded_class):
     """A submission that prints megabytes keeps only the first 20 kB, and its checks still count."""
     reports, _, _ = graded_class
-    assert len(reports["hostile"].output) <= 20_000
-    assert scores(reports["hostile"])["embedding"] == 10
+    assert len(reports["trouble"].output) <= 20_000
+    assert scores(reports["trouble"])["embedding"] == 10
 
 
 def test_feedback_files_name_scores_and_hints(graded_class):
@@ -321,18 +267,40 @@ def test_feedback_files_name_scores_and_hints(graded_class):
     reports, out, _ = graded_class
     feedback = (out / "broken_files" / "feedback.md").read_text()
     assert "## Exercise 4: self-attention — 0 / 20" in feedback and "## Exercise 1: tokens and vocabulary — 10 / 10" in feedback
-    stubs = (out / ROOT.resolve().name / "feedback.md").read_text()
-    assert "Not started: vocab.py still raises NotImplementedError" in stubs
+    assert "Not started: vocab.py still raises NotImplementedError" in (out / "stubs" / "feedback.md").read_text()
     for name in reports:
         text = (out / name / "feedback.md").read_text()
         assert "def " not in text and "impl." not in text and "randn(" not in text
 
 
+def test_regrading_resumes_and_force_grades_again(graded_class, tmp_path):
+    """A second run skips what was graded from the same files; a changed file or --force grades again."""
+    reports, out, root = graded_class
+    grader = Grader()
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    before = (copy / "reference" / "results.json").stat().st_mtime_ns
+    again = grade_class([root / "reference", root / "stubs"], copy, jobs=2, grader=grader, progress=False)
+    assert [r.score for r in again] == [100, 0] and (copy / "reference" / "results.json").stat().st_mtime_ns == before
+    (root / "stubs" / "exercises" / "vocab.py").write_text((ROOT / "solutions" / "vocab.py").read_text())
+    again = grade_class([root / "reference", root / "stubs"], copy, jobs=2, grader=grader, progress=False)
+    assert scores(again[1])["vocab"] == 10 and (copy / "reference" / "results.json").stat().st_mtime_ns == before
+    grade_class([root / "reference"], copy, grader=grader, force=True, progress=False)
+    assert (copy / "reference" / "results.json").stat().st_mtime_ns != before
+
+
 def test_grade_command_exits_0_whatever_the_scores(tmp_path):
     """`python -m grader grade` completes with status 0 and prints one line per submission."""
     result = subprocess.run(
-        [sys.executable, "-m", "grader", "grade", str(ROOT), str(tmp_path / "missing.zip"), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "grader", "grade", str(stubs(tmp_path / "mine")), str(tmp_path / "missing.zip"), "--out", str(tmp_path / "out")],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "missing" in result.stdout and (tmp_path / "out" / "grades.csv").is_file()
+
+
+def test_grade_command_refuses_bad_numbers(tmp_path):
+    """--jobs 0 is refused with a message naming the flag and the value."""
+    result = subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path), "--out", str(tmp_path / "o"), "--jobs", "0"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "--jobs must be positive, got 0" in result.stderr

@@ -6,7 +6,9 @@ runs every probe twice, on ``solutions`` (in its own, trusted process) and on
 the learner's ``exercises`` (in a sandboxed child process), and compares the
 two results with ``torch.testing.assert_close``. The learner's process never
 sees the reference or the expected values: there is nothing in it to copy or
-to patch.
+to patch. This package is mounted read-only into the sandbox, so it holds
+probes and hidden inputs only, never a correct answer (the stand-ins live in
+``grader/standins/``).
 
 Modules are compared by loading the same weights into both (see
 ``helpers.state``), so the learner's order of creating layers never matters.
@@ -24,8 +26,6 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import torch
-
-from .standins import STANDINS
 
 EXERCISE_ORDER = ("vocab", "padding", "embedding", "attention", "positional", "qkv", "classifier", "sinusoidal")
 
@@ -119,23 +119,33 @@ class _View:
             raise AttributeError(f"{name} is not defined: run the cell that defines it") from None
 
 
-@contextmanager
-def isolated(impl: Impl, exercise: str) -> Iterator[None]:
-    """Replace what ``exercise`` imports from earlier exercises by the grader's stand-ins.
+def standin_namespace(sources: list[str]) -> dict[str, Any]:
+    """Execute stand-in source texts, in order, into one namespace (a later one may use an earlier one's names)."""
+    namespace: dict[str, Any] = {"__name__": "standins"}
+    for source in sources:
+        exec(compile(source, "<stand-in>", "exec"), namespace)
+    return namespace
 
-    Exercise 7 is then graded on the learner's block and classifier alone:
-    a mistake in their ``SelfAttention`` costs points in Exercise 6 only.
+
+@contextmanager
+def isolated(impl: Impl, patches: dict[str, tuple[str, ...]], standins: dict[str, Any]) -> Iterator[None]:
+    """Replace what the code under test imports from earlier exercises by the grader's stand-ins.
+
+    ``patches`` maps a module of ``impl`` to the names replaced in it, taken
+    from ``standins``. Exercise 7 is then graded on the learner's block and
+    classifier alone: a mistake in their ``SelfAttention`` costs points in
+    Exercise 6 only.
     """
     saved = []
-    for module, names in STANDINS.get(exercise, {}).items():
+    for module, names in patches.items():
         try:
             namespace = impl.namespace(module)
         except BaseException:  # the module does not import: its own checks report why
             continue
-        for name, standin in names.items():
+        for name in names:
             if name in namespace:
                 saved.append((namespace, name, namespace[name]))
-                namespace[name] = standin
+                namespace[name] = standins[name]
     try:
         yield
     finally:
@@ -159,10 +169,10 @@ def outcome(function: Callable[[], Any]) -> Any:
         return raised(error)
 
 
-def run_probe(check: Check, impl: Impl) -> Any:
-    """Run one probe on ``impl`` with a fixed seed; exceptions become data."""
+def run_probe(check: Check, impl: Impl, patches: dict[str, tuple[str, ...]] | None = None, standins: dict[str, Any] | None = None) -> Any:
+    """Run one probe on ``impl`` with a fixed seed, the stand-ins patched in; exceptions become data."""
     torch.manual_seed(0)
-    with warnings.catch_warnings(), isolated(impl, check.exercise):
+    with warnings.catch_warnings(), isolated(impl, patches or {}, standins or {}):
         warnings.simplefilter("ignore")
         try:
             return safe(check.probe(impl))
@@ -170,8 +180,16 @@ def run_probe(check: Check, impl: Impl) -> Any:
             return raised(error)
 
 
-def safe(value: Any, depth: int = 0) -> Any:
-    """``value`` reduced to types that ``torch.load(weights_only=True)`` accepts."""
+def safe(value: Any, depth: int = 0, budget: list[int] | None = None) -> Any:
+    """``value`` reduced to plain data (see ``grader/wire.py``), at most 8 levels deep and 100,000 values.
+
+    The budget is shared by the whole walk, so that a list holding itself
+    (or the same sub-list a thousand times) costs no more than its size.
+    """
+    budget = [100_000] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        return {"unsupported": "more than 100,000 values"}
     if depth > 8:
         return {"unsupported": "nesting deeper than 8"}
     if isinstance(value, torch.Tensor):
@@ -181,10 +199,10 @@ def safe(value: Any, depth: int = 0) -> Any:
     if isinstance(value, torch.dtype):
         return str(value)
     if isinstance(value, (list, tuple, torch.Size)):
-        items = [safe(v, depth + 1) for v in list(value)[:10000]]
+        items = [safe(v, depth + 1, budget) for v in list(value)[:10000]]
         return tuple(items) if isinstance(value, tuple) else items
     if isinstance(value, dict):
-        return {str(k): safe(v, depth + 1) for k, v in list(value.items())[:10000]}
+        return {str(k): safe(v, depth + 1, budget) for k, v in list(value.items())[:10000]}
     return {"unsupported": type(value).__name__}
 
 
