@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks.run import machine
-from grader.grade import grade_class
+from grader.classroom import grade_class
+from grader.grade import Grader
+from grader.jail import Jail
 from grader.mutants import load_mutants, write_package
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +45,21 @@ def make_class(folder: Path, count: int) -> list[Path]:
     return subs
 
 
+def startup_seconds(jail: Jail, runs: int = 7) -> dict[str, float]:
+    """Median seconds to start Python and exit, plain and in the sandbox, and to import torch (run alternately)."""
+    bare = [sys.executable, "-I", "-S", "-c", "pass"]
+    torch = [sys.executable, "-I", "-c", "import torch"]
+    times: dict[str, list[float]] = {"python": [], "python in the sandbox": [], "import torch": []}
+    for _ in range(runs):
+        for name, start in (("python", lambda: subprocess.Popen(bare)),
+                            ("python in the sandbox", lambda: jail.start(bare, {}, {}, ())),
+                            ("import torch", lambda: subprocess.Popen(torch))):
+            began = time.perf_counter()
+            start().wait()
+            times[name].append(time.perf_counter() - began)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2)
@@ -49,8 +69,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         subs = make_class(Path(tmp) / "class", args.count)
         started = time.perf_counter()
-        reports = grade_class(subs, Path(tmp) / "out", jobs=args.jobs)
+        grader = Grader()
+        reports = grade_class(subs, Path(tmp) / "out", jobs=args.jobs, grader=grader)
         seconds = time.perf_counter() - started
+        startup = startup_seconds(grader.jail)
     full = sum(all(r.passed for r in report.results) for report in reports)
     zero = sum(report.score == 0 for report in reports)
     info = machine()
@@ -64,7 +86,13 @@ def main() -> None:
         f"| {len(reports)} | {args.jobs} | {seconds:.1f} s | {seconds / len(reports):.2f} s | {full} | {zero} | {len(reports) - full - zero} |",
         "",
         f"Machine: {info['cores']} cores, {info['cpu']}, Python {info['python']}, torch {info['torch']}.",
-        "The wall time includes computing the reference's results once; every submission runs in its own sandboxed process.",
+        "The wall time includes computing the reference's results once; every submission runs in its own bubblewrap sandbox.",
+        "",
+        "Start-up, median of 7 runs taken alternately in the same run (seconds):",
+        "",
+        "| python -I -S -c pass | the same in the sandbox | sandbox cost | python -c \"import torch\" |",
+        "|---|---|---|---|",
+        f"| {startup['python']:.3f} | {startup['python in the sandbox']:.3f} | {startup['python in the sandbox'] - startup['python']:.3f} | {startup['import torch']:.2f} |",
         "",
     ])
     args.write.write_text(text)

@@ -30,7 +30,7 @@ import site
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 NOBODY = 65534
@@ -87,9 +87,10 @@ class Jail:
 
     project: Path
     disk_mb: int = 64
-    bwrap: Path = field(default_factory=find_bwrap)
+    bwrap: Path | None = None
 
     def __post_init__(self) -> None:
+        self.bwrap = self.bwrap or find_bwrap()
         self.as_root = os.geteuid() == 0
         self._staged: tempfile.TemporaryDirectory | None = None
         if self.as_root:

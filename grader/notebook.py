@@ -1,6 +1,9 @@
-"""The hidden test cells of the nbgrader notebooks: the same checks as ``python -m grader grade``.
+"""The hidden test cells of the nbgrader notebooks, run in the notebook's own kernel.
 
-A hidden cell runs::
+Only the instructor's source notebook uses this (to try the course end to
+end with the reference answers). Students' notebooks are graded in the
+sandbox by ``grader/nbgrade.py``, which reads the exercise from the same
+cell and never runs the cell itself. A hidden cell runs::
 
     from grader.notebook import grade_exercise
     grade_exercise("attention", globals())
@@ -23,14 +26,14 @@ import tempfile
 import warnings
 from functools import lru_cache
 
-from .checks import NamespaceImpl, run_probe
+from .checks import NamespaceImpl
 
 
 @lru_cache(maxsize=1)
 def _grader():
     from .grade import Grader
 
-    return Grader()
+    return Grader(sandbox=False)
 
 
 @contextlib.contextmanager
@@ -55,7 +58,7 @@ def grade_exercise(exercise: str, namespace: dict) -> float:
     with _silent_stderr():
         grader = _grader()
         impl = NamespaceImpl(namespace)
-        outcomes = {c.id: Outcome(run_probe(c, impl)) for c in grader.checks if c.exercise == exercise}
+        outcomes = {c.id: Outcome(grader.probe(c, impl)) for c in grader.checks if c.exercise == exercise}
         if not outcomes:
             raise KeyError(f"no hidden checks for exercise {exercise!r}")
         results = grader.score(outcomes, only=exercise)

@@ -125,6 +125,7 @@ class SandboxRun:
             os.close(replies_read)
             _kill(process)
             drain.join(timeout=5)
+            process.stdout.close()
 
     def _start(self, commands: int, replies: int) -> subprocess.Popen:
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
@@ -279,5 +280,3 @@ def _kill(process: subprocess.Popen) -> None:
         except (ProcessLookupError, PermissionError):
             process.kill()
     process.wait()
-    if process.stdout:
-        process.stdout.close()

@@ -64,14 +64,30 @@ def answered(release_nb: dict, source_nb: dict, edits: tuple = ()) -> dict:
     return nb
 
 
+CHEATS = {
+    # Replace the grading function in the kernel, then leave every answer a stub.
+    "mallory": {"vocab_code": "import grader.notebook\ngrader.notebook.grade_exercise = lambda *args, **kwargs: 10.0\n"},
+    # Import the reference instead of writing it.
+    "eve": {f"{key}_code": f"from solutions.{module} import *\n" for key, module in
+            (("vocab", "vocab"), ("padding", "padding"), ("embedding", "embedding"), ("attention", "attention"),
+             ("positional", "positional"), ("qkv", "attention"), ("classifier", "classifier"))},
+}
+
+
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
-    """The instructor flow of the README on three submissions: reference, untouched release, one bug."""
+    """The instructor flow of the README: reference, untouched release, one bug, and two notebooks that cheat."""
     course = nbcourse.generated_course(tmp_path_factory.mktemp("nbgrader") / "course")
     release_nb = json.loads((course / "release" / "transformer" / "transformer.ipynb").read_text())
     source_nb = json.loads((course / "source" / "transformer" / "transformer.ipynb").read_text())
     mutant = next(m for m in load_mutants() if m.id == MUTANT)
     submissions = {"ada": answered(release_nb, source_nb), "bob": release_nb, "cy": answered(release_nb, source_nb, mutant.edits)}
+    for student, cheats in CHEATS.items():
+        nb = json.loads(json.dumps(release_nb))
+        for gid, cell in cells(nb).items():
+            if gid in cheats:
+                cell["source"] = cheats[gid] + "".join(cell["source"])
+        submissions[student] = nb
     for student, nb in submissions.items():
         folder = course / "submitted" / student / "transformer"
         folder.mkdir(parents=True)
@@ -86,7 +102,8 @@ def test_exported_grades_of_the_three_submissions(graded_course, tmp_path):
     """Reference 100, untouched release 0, the bug loses exactly the points `python -m grader grade` takes."""
     course, _ = graded_course
     rows = {r["student_id"]: r for r in csv.DictReader(open(course / "grades.csv"))}
-    assert {s: (float(r["score"]), float(r["max_score"])) for s, r in rows.items() if s != "cy"} == {"ada": (100.0, 100.0), "bob": (0.0, 100.0)}
+    expected = {"ada": (100.0, 100.0), "bob": (0.0, 100.0), "mallory": (0.0, 100.0), "eve": (0.0, 100.0)}
+    assert {s: (float(r["score"]), float(r["max_score"])) for s, r in rows.items() if s != "cy"} == expected
     mutant = next(m for m in load_mutants() if m.id == MUTANT)
     write_package(tmp_path / "mutant_pkg", mutant)
     sys.path.insert(0, str(tmp_path))
@@ -113,13 +130,18 @@ def test_only_the_buggy_exercise_cell_loses_points(graded_course):
     assert "rows of the weight matrix don't sum to 1" in text
 
 
-def test_filled_in_release_runs_top_to_bottom_without_stderr(graded_course):
-    """The reference submission's notebook ran every cell without an error or any stderr output."""
+def test_submitted_notebooks_never_run_on_the_host(graded_course):
+    """Autograde runs no kernel: only the hidden cells have outputs (the sandbox's hints and points), never stderr."""
     course, _ = graded_course
-    nb = nbformat.read(course / "autograded" / "ada" / "transformer" / "transformer.ipynb", as_version=4)
-    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
-    assert outputs and not [o for o in outputs if o["output_type"] == "error" or o.get("name") == "stderr"]
-    assert sum(o["output_type"] == "display_data" for o in outputs) == 3  # the three figures
+    for student in ("ada", "mallory"):
+        nb = nbformat.read(course / "autograded" / student / "transformer" / "transformer.ipynb", as_version=4)
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            kinds = [o["output_type"] for o in cell["outputs"]]
+            hidden = cell["metadata"].get("nbgrader", {}).get("grade", False)
+            assert kinds == (["stream", "execute_result"] if hidden else []), cell["metadata"]
+            assert all(o.get("name") != "stderr" for o in cell["outputs"])
     assert (course / "feedback" / "ada" / "transformer" / "transformer.html").is_file()
 
 

@@ -1,11 +1,16 @@
 """nbgrader configuration of the course (run nbgrader commands from this folder)."""
 
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute
+
+from grader.nbgrade import SandboxGrades
+
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = "transformer-kit"
 c.CourseDirectory.root = "."
-# One notebook, graded by executing it top to bottom with the standard kernel.
-c.ExecutePreprocessor.kernel_name = "python3"
-c.ExecutePreprocessor.timeout = 120  # seconds per cell: a cell stuck in an endless loop scores 0 instead of hanging the class
-c.Execute.interrupt_on_timeout = True
+# Autograde never executes a submitted notebook in a kernel here: SandboxGrades takes
+# the place of nbgrader's Execute step, runs the cells in the grader's sandbox and sets
+# the hidden cells' scores (see grader/nbgrade.py). Every other step stays nbgrader's own.
+c.Autograde.autograde_preprocessors = [SandboxGrades if step is Execute else step for step in Autograde.class_traits()["autograde_preprocessors"].default()]
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
