@@ -1,7 +1,8 @@
 # Two commands do everything, installing included:
 #   make train   train the reference model (IMDB_DIR=... for local files, else the Hugging Face hub)
 #   make test    run the project's test suite
-# Both create .venv on first use. The torch pin (constraints.txt) takes the CPU build.
+# Both create .venv on first use. constraints.txt pins the torch version, not its build:
+# without a GPU, install the CPU build into .venv first (README.md, "Set-up").
 
 PYTHON ?= python3
 VENV ?= .venv

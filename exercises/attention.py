@@ -27,12 +27,16 @@ asks (the query, row ``i`` of the left ``X``), the words it is compared with
 ``X``). Giving each role its own linear map lets training decide what to ask,
 what to match and what to pass on:
 
-    Q = X Wq,   K = X Wk,   V = X Wv,   Y = softmax(Q K^T / sqrt(k)) V
+    Q = X Wq,   K = X Wk,   V = X Wv
 
-With several heads, the ``k`` features are cut into ``heads`` slices of
-``s = k // heads``; each head attends on its own slice, so one head can follow
-negation while another follows the subject, and a final linear map
-``unify_heads`` mixes the concatenated heads.
+With several heads, the ``k`` features of ``Q``, ``K`` and ``V`` are cut into
+``heads`` slices of ``s = k // heads``. Each head attends on its own slice,
+and its dot products have ``s`` terms, so they are divided by ``sqrt(s)``:
+
+    Y_h = softmax(Q_h K_h^T / sqrt(s)) V_h     (one head: s = k, as in Exercise 4)
+
+One head can follow negation while another follows the subject, and a final
+linear map ``unify_heads`` mixes the concatenated heads.
 """
 
 from __future__ import annotations
@@ -102,6 +106,9 @@ def self_attention(X: torch.Tensor, mask: torch.BoolTensor | None = None) -> tor
 
 class SelfAttention(nn.Module):
     """Multi-head self-attention with learned queries, keys and values.
+
+    Each head scores with ``sqrt(s)``, the size ``s = k // heads`` of its slice,
+    not ``sqrt(k)``.
 
     Attributes:
         to_queries, to_keys, to_values: ``nn.Linear(k, k, bias=False)``; head

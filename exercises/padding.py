@@ -33,6 +33,11 @@ def pad_sequences(
     ``T = max_len`` if it is given, else the length of the longest sequence.
     A sequence longer than ``max_len`` keeps its first ``max_len`` ids.
 
+    The helper ``_as_ids`` below this function is given, not part of the
+    exercise: ``_as_ids(seq, i)`` turns sequence number ``i`` into a 1-D
+    LongTensor and raises the ``TypeError`` and ``ValueError`` listed here
+    for a bad one, so calling it on every sequence gives those errors.
+
     >>> pad_sequences([[12, 7, 3], [5, 9]])
     tensor([[12,  7,  3],
             [ 5,  9,  0]])
@@ -52,6 +57,8 @@ def pad_sequences(
     raise NotImplementedError('Exercise 2 (pad_sequences): Stack sequences of ids into one (batch, T) tensor, padded at the end.')
 
 
+# Given to the learner as it is (no exercise marker): the checks of one sequence
+# are error handling, not what Exercise 2 teaches.
 def _as_ids(seq: Sequence[int], index: int) -> torch.Tensor:
     """Sequence number ``index`` of a batch as a 1-D LongTensor, or a clear error."""
     if isinstance(seq, str):

@@ -6,7 +6,9 @@
   is reported as *not started* (``n``), with a one-line reason instead of a
   traceback; it still counts as a failure for the exit code.
 - The run ends with one line per exercise: tests passed, points, and what to
-  do next.
+  do next, fitted to the terminal's width: where the rows have no room for
+  each exercise's command and functions to write, a ``next:`` line gives
+  them for the first unfinished exercise.
 
 It is loaded for every run by ``addopts = "-p exercises.tutor"`` in the
 project's pytest configuration.
@@ -15,9 +17,12 @@ project's pytest configuration.
 from __future__ import annotations
 
 import re
+import shutil
+import textwrap
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 
@@ -118,34 +123,126 @@ class Tutor:
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         if not self.progress:
             return
-        write = terminalreporter.write_line
-        terminalreporter.write_sep("=", f"exercises ({self.impl})")
-        write(f"  {'#':>5}  {'exercise':<33} {'tests':<6} {'points':<7} {'run its tests':<31} status")
-        shown = [e for e in EXERCISES if e.key in self.progress]
-        for exercise in shown:
-            write(self._line(exercise, self.progress[exercise.key]))
-        if all(p.total == p.passed for p in self.progress.values()) and len(shown) == len(EXERCISES):
-            write("  Every exercise passes. Train the model you built: python -m solutions.train --impl exercises")
-        elif any(p.passed for p in self.progress.values()):
-            write("  points: estimated from these tests; your grade comes from the instructor's tests.")
+        terminalreporter.write_sep("=", run_name(self.impl))
+        for line in self.table(terminal_width(terminalreporter)):
+            terminalreporter.write_line(line)
 
-    @staticmethod
-    def _line(exercise: Exercise, progress: Progress) -> str:
-        points = round(exercise.points * progress.passed / progress.total) if progress.total else 0
-        if progress.passed == progress.total:
-            status = "done"
-        elif progress.not_started == progress.total and not progress.waiting_for:
-            status = f"not started: {what_to_write(exercise)} in {exercise.module}.py"
-        elif progress.waiting_for:
-            status = f"finish {', '.join(sorted(progress.waiting_for))} first"
-        else:
-            status = ", ".join(part for part in (
-                f"{progress.failed} failing" if progress.failed else "",
-                f"{progress.not_started} not started" if progress.not_started else "",
-            ) if part)
-        command = "" if status == "done" else exercise.command
-        number = str(exercise.number)
+    def table(self, width: int) -> list[str]:
+        """The progress table and its closing lines, fitted to ``width`` columns."""
+        shown = [(e, self.progress[e.key]) for e in EXERCISES if e.key in self.progress]
+        lines, short = fit_table(shown, width)
+        unfinished = [(e, p) for e, p in shown if p.passed < p.total]
+        if short and unfinished:
+            lines += wrap(next_step(*unfinished[0]), width, "  ", "        ", keep=(unfinished[0][0].command,))
+        if not unfinished and len(shown) == len(EXERCISES):
+            lines += wrap(f"Every exercise passes. Train the model you built: {TRAIN}", width, "  ", "    ", keep=(TRAIN,))
+        elif any(p.passed for _, p in shown):
+            lines += wrap(
+                "points: estimated from these tests; the instructor's tests give your grade.", width, "  ", "  "
+            )
+        return lines
+
+
+# The closing line's command, once every exercise passes.
+TRAIN = "python -m solutions.train --impl exercises"
+# The narrowest the status column gets: on a terminal narrower than the other columns and
+# this, lines run past its edge rather than into a column of one word per line.
+MIN_STATUS_WIDTH = 12
+# textwrap breaks lines at ASCII whitespace only, so a no-break space keeps a command on one line.
+NO_BREAK = "\u00a0"
+
+
+def run_name(impl: str) -> str:
+    """The table's title: whose code this run checked."""
+    return {"exercises": "your exercises", "solutions": "the reference (solutions)"}.get(impl, f"the package {impl}")
+
+
+def terminal_width(terminalreporter) -> int:
+    """The width pytest writes to (it honours $COLUMNS); the terminal's own when pytest's writer is not there."""
+    writer = getattr(terminalreporter, "_tw", None)
+    return writer.fullwidth if writer is not None else shutil.get_terminal_size().columns
+
+
+def status(exercise: Exercise, progress: Progress, short: bool = False) -> str:
+    """``done``, ``not started: WHAT in FILE`` (``not started`` when short), ``finish Exercise 4 first``, or the counts."""
+    if progress.passed == progress.total:
+        return "done"
+    if progress.not_started == progress.total and not progress.waiting_for:
+        return "not started" if short else f"not started: {what_to_write(exercise)} in {exercise.module}.py"
+    if progress.waiting_for:
+        return f"finish {', '.join(sorted(progress.waiting_for))} first"
+    return ", ".join(part for part in (
+        f"{progress.failed} failing" if progress.failed else "",
+        f"{progress.not_started} not started" if progress.not_started else "",
+    ) if part)
+
+
+def next_step(exercise: Exercise, progress: Progress) -> str:
+    """The line under a narrow table: the first unfinished exercise in full, with the command for its tests."""
+    if progress.not_started == progress.total and not progress.waiting_for:
         return (
-            f"  {number:>5}  {exercise.title:<33} {progress.passed:>2}/{progress.total:<3} "
-            f"{points:>2}/{exercise.points:<3}  {command:<31} {status}"
-        ).rstrip()
+            f"next: {exercise.label}, write {what_to_write(exercise)} in exercises/{exercise.module}.py; "
+            f"check it with {exercise.command}"
+        )
+    return f"next: {exercise.label}, {status(exercise, progress)}; see why with {exercise.command}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the table: its header, one cell per exercise, and the spaces before it."""
+
+    header: str
+    cells: list[str]
+    gap: int = 2
+
+
+def layouts(shown: list[tuple[Exercise, Progress]]):
+    """The table's layouts, widest first, each with whether its statuses are short (then a ``next:`` line says the rest)."""
+    def points(exercise: Exercise, progress: Progress) -> int:
+        return round(exercise.points * progress.passed / progress.total) if progress.total else 0
+
+    base = [
+        Column("#".rjust(5), [str(e.number).rjust(5) for e, _ in shown], gap=0),
+        Column("exercise", [e.title for e, _ in shown]),
+        Column("tests", [f"{p.passed:>2}/{p.total:<2}" for _, p in shown], gap=1),
+        Column("points", [f"{points(e, p):>2}/{e.points:<2}" for e, p in shown]),
+    ]
+    commands = Column("run its tests", ["" if p.passed == p.total else e.command for e, p in shown])
+    with_commands = [*base, commands] if any(commands.cells) else base  # all done: nothing left to run
+    yield [*with_commands, Column("status", [status(e, p) for e, p in shown])], False
+    yield [*with_commands, Column("status", [status(e, p, short=True) for e, p in shown])], True
+    yield [*base, Column("status", [status(e, p, short=True) for e, p in shown])], True
+
+
+def fit_table(shown: list[tuple[Exercise, Progress]], width: int) -> tuple[list[str], bool]:
+    """The widest layout whose lines fit in ``width``, or the narrowest one with its last column wrapped."""
+    for columns, short in layouts(shown):
+        lines = render(columns, width=None)
+        if max(map(len, lines)) <= width:
+            return lines, short
+    return render(columns, width), short
+
+
+def render(columns: list[Column], width: int | None) -> list[str]:
+    """Header and rows; with a ``width``, the last column wraps onto lines of its own below its cell."""
+    *fixed, last = columns
+    widths = [max(len(cell) for cell in (c.header, *c.cells)) for c in fixed]
+    indent = 2 + sum(c.gap + w for c, w in zip(fixed, widths)) + last.gap
+    room = max(width - indent, MIN_STATUS_WIDTH) if width else None
+    lines = []
+    for row in zip(*([c.header, *c.cells] for c in columns)):
+        start = "  " + "".join(" " * c.gap + cell.ljust(w) for c, w, cell in zip(fixed, widths, row))
+        parts = wrap(row[-1], room, keep=row[-1].split(", ")) if room and row[-1] else [row[-1]]
+        lines.append((start + " " * last.gap + parts[0]).rstrip())
+        lines += [" " * indent + part for part in parts[1:]]
+    return lines
+
+
+def wrap(text: str, width: int, first: str = "", then: str = "", keep: Sequence[str] = ()) -> list[str]:
+    """``text`` wrapped to ``width`` after the indents ``first`` and ``then``, never breaking inside the strings in ``keep``."""
+    for whole in keep:
+        text = text.replace(whole, whole.replace(" ", NO_BREAK))
+    lines = textwrap.wrap(
+        text, width, initial_indent=first, subsequent_indent=then, break_long_words=False, break_on_hyphens=False
+    )
+    return [line.replace(NO_BREAK, " ") for line in lines]

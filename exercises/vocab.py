@@ -37,7 +37,9 @@ def tokenize(text: str) -> list[str]:
     1. lowercase the text;
     2. IMDB reviews mark line breaks with HTML: ``<br />``, ``<br/>`` and
        ``<br>`` become a space;
-    3. ``'`` becomes ``" '  "``, so ``i'm`` gives ``i``, ``'``, ``m``;
+    3. ``'`` becomes a token of its own, split from the letters on both
+       sides: ``i'm`` gives ``i``, ``'``, ``m``, and ``don't`` gives ``don``,
+       ``'``, ``t``;
     4. ``"`` is removed;
     5. ``.`` ``,`` ``(`` ``)`` ``!`` ``?`` each become a token of their own;
     6. ``;`` and ``:`` are removed (replaced by a space, as torchtext does);

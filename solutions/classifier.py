@@ -13,8 +13,8 @@ tricks.
 
 The classifier reads a batch of padded ids and returns two logits per review:
 
-    ids (batch, T) -> token embedding + positions -> depth x block -> norm
-        -> pool over the real tokens -> (batch, k) -> linear -> (batch, 2)
+    ids (batch, T) -> token embedding + positions -> dropout -> depth x block
+        -> norm -> pool over the real tokens -> (batch, k) -> linear -> (batch, 2)
 
 Pooling turns a variable number of word vectors into one review vector. The
 mean (or the max) runs over real tokens only: padding is not part of the
@@ -47,7 +47,9 @@ class TransformerBlock(nn.Module):
     Attributes:
         attention: ``SelfAttention(k, heads)``.
         norm1, norm2: ``nn.LayerNorm(k)``, before attention and before ``ff``.
-        ff: ``Linear(k, ff_mult*k)``, ``ReLU``, ``Linear(ff_mult*k, k)``.
+        ff: an ``nn.Sequential`` of ``nn.Linear(k, ff_mult*k)``, ``nn.ReLU()``
+            and ``nn.Linear(ff_mult*k, k)``, in that order: ``ff[0]`` and
+            ``ff[2]`` are the two linear layers.
         dropout: ``nn.Dropout(dropout)`` on each residual branch.
     """
 
@@ -92,7 +94,9 @@ class TransformerClassifier(nn.Module):
         blocks: ``nn.ModuleList`` of ``depth`` ``TransformerBlock(k, heads, dropout=dropout)``.
         norm: ``nn.LayerNorm(k)`` after the last block.
         head: ``nn.Linear(k, num_classes)``.
-        dropout: ``nn.Dropout(dropout)`` on the embedded input.
+        dropout: ``nn.Dropout(dropout)`` on the embedded input, after the
+            positions are added and before the first block:
+            ``dropout(position(token_embedding(ids)))``.
     """
 
     def __init__(

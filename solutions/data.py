@@ -10,21 +10,30 @@ Where the reviews come from, in order:
      qualifies), or
    - the original ``aclImdb`` folders: ``train/pos/*.txt``, ``train/neg``,
      ``test/pos``, ``test/neg``;
-2. otherwise the Hugging Face hub, ``datasets.load_dataset("stanfordnlp/imdb")``.
+2. otherwise the Hugging Face hub, ``datasets.load_dataset("stanfordnlp/imdb")``,
+   after a quick check that the hub answers (or that datasets has the
+   reviews in its cache).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import datasets
+import huggingface_hub
+from huggingface_hub import constants as hub_constants
 
 HUB_NAME = "stanfordnlp/imdb"
 ENV_VAR = "IMDB_DIR"
 SPLITS = ("train", "test")
 LABELS = ("neg", "pos")  # label 0, label 1
 _BUILDERS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "json", ".json": "json"}
+# How long the hub gets to answer one request. Its own client retries a dead
+# connection five times, printing a warning each time, for about 25 s before
+# it gives up; one short request first tells an offline user at once.
+HUB_PROBE_SECONDS = 3.0
 
 HOW_TO_GET_DATA = f"""\
 Could not load the IMDB reviews. Either
@@ -52,6 +61,7 @@ def load_imdb(path: str | os.PathLike | None = None) -> datasets.DatasetDict:
     path = path or os.environ.get(ENV_VAR)
     if path:
         return load_local(Path(path))
+    _require_hub_or_cache()
     try:
         hub = datasets.load_dataset(HUB_NAME)
     # The hub fails in many ways (no network, no such dataset, a proxy, a
@@ -60,6 +70,51 @@ def load_imdb(path: str | os.PathLike | None = None) -> datasets.DatasetDict:
     except Exception as error:
         raise DataNotFoundError(f"{HOW_TO_GET_DATA}\n(the hub said: {error})") from error
     return datasets.DatasetDict({split: hub[split] for split in SPLITS})
+
+
+def _require_hub_or_cache() -> None:
+    """Fail within seconds, saying what to do, when the hub is unreachable and nothing is cached.
+
+    Raises:
+        DataNotFoundError: if the hub does not answer and datasets has no copy.
+    """
+    if datasets.config.HF_HUB_OFFLINE:
+        return  # the user chose the cache; datasets fails fast there by itself
+    problem = hub_problem()
+    if problem is None:
+        return
+    if not in_datasets_cache():
+        raise DataNotFoundError(
+            f"The Hugging Face hub ({hub_constants.ENDPOINT}) cannot be reached: {problem}.\n{HOW_TO_GET_DATA}"
+        )
+    print(
+        f"The Hugging Face hub cannot be reached ({problem}); reading the copy datasets cached earlier, "
+        "after its client's retries (HF_HUB_OFFLINE=1 skips them).",
+        file=sys.stderr,
+    )
+
+
+def hub_problem(timeout: float = HUB_PROBE_SECONDS) -> str | None:
+    """Why the hub cannot be reached, or None when it answers (with any HTTP status).
+
+    The request goes through the hub client's own session, so it sees the same
+    proxies and certificates as the download that follows.
+    """
+    try:
+        huggingface_hub.get_session().head(hub_constants.ENDPOINT, timeout=timeout)
+    # Every way of not answering (no name, no route, refused, timed out, bad
+    # certificate) has its own exception type, and they differ between the
+    # versions of the client; all of them mean the same thing here.
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def in_datasets_cache() -> bool:
+    """Whether datasets prepared the hub's IMDB before: it then loads it without the network."""
+    # The folder datasets' own offline fallback looks in: stanfordnlp___imdb/<config>/<version>/<hash>.
+    folder = Path(datasets.config.HF_DATASETS_CACHE) / HUB_NAME.replace("/", "___")
+    return any(p.is_dir() for p in folder.glob("*/*/*"))
 
 
 def load_local(folder: Path) -> datasets.DatasetDict:

@@ -42,7 +42,8 @@ def embedding_lookup(ids: torch.LongTensor, weight: torch.Tensor) -> torch.Tenso
         TypeError: if ``ids`` does not hold integers or ``weight`` is not a
             floating-point tensor.
         ValueError: if ``weight`` is not two-dimensional.
-        IndexError: if an id is outside ``[0, vocab)``.
+        IndexError: if an id is outside ``[0, vocab)``; the message names
+            that id and the vocabulary size ``vocab``.
     """
     ### BEGIN SOLUTION
     require_integer_tensor(ids, "ids")

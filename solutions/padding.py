@@ -30,6 +30,11 @@ def pad_sequences(
     ``T = max_len`` if it is given, else the length of the longest sequence.
     A sequence longer than ``max_len`` keeps its first ``max_len`` ids.
 
+    The helper ``_as_ids`` below this function is given, not part of the
+    exercise: ``_as_ids(seq, i)`` turns sequence number ``i`` into a 1-D
+    LongTensor and raises the ``TypeError`` and ``ValueError`` listed here
+    for a bad one, so calling it on every sequence gives those errors.
+
     >>> pad_sequences([[12, 7, 3], [5, 9]])
     tensor([[12,  7,  3],
             [ 5,  9,  0]])
@@ -60,6 +65,8 @@ def pad_sequences(
     ### END SOLUTION
 
 
+# Given to the learner as it is (no exercise marker): the checks of one sequence
+# are error handling, not what Exercise 2 teaches.
 def _as_ids(seq: Sequence[int], index: int) -> torch.Tensor:
     """Sequence number ``index`` of a batch as a 1-D LongTensor, or a clear error."""
     if isinstance(seq, str):

@@ -2,6 +2,7 @@
 
 import ast
 import importlib
+import os
 import re
 import subprocess
 import sys
@@ -101,12 +102,12 @@ def test_catalogue_points_add_up_to_100():
     assert [e.number for e in EXERCISES] == [1, 2, 3, 4, 5, 6, 7, "bonus"]
 
 
-def test_fresh_clone_reports_every_exercise_not_started_on_one_screen(root, tmp_path):
-    """`pytest exercises` on the stubs: every test fails as not started, one table line per exercise."""
+def test_fresh_clone_reports_every_exercise_not_started_on_one_80_column_screen(root, tmp_path):
+    """`pytest exercises` on the stubs: every test fails as not started, one table line per exercise, nothing wider than 80."""
     junit = tmp_path / "junit.xml"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "exercises", "-p", "no:cacheprovider", f"--junitxml={junit}"],
-        cwd=root, capture_output=True, text=True,
+        cwd=root, capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"},
     )
     assert result.returncode == 1, result.stdout
     cases = ElementTree.parse(junit).getroot().iter("testcase")
@@ -117,6 +118,9 @@ def test_fresh_clone_reports_every_exercise_not_started_on_one_screen(root, tmp_
     output = result.stdout.splitlines()
     assert len(output) <= 30, "\n".join(output)
     assert "Traceback" not in result.stdout and "NotImplementedError" not in result.stdout
+    table = output[next(i for i, line in enumerate(output) if " your exercises " in line):]
+    assert max(map(len, table)) <= 80, "\n".join(table)  # pytest's own junit line names a long temporary path
     for exercise in EXERCISES:
         line = next(line for line in output if f" {exercise.title} " in line)
-        assert "not started" in line and exercise.command in line
+        assert line.endswith("not started"), line
+    assert "check it with pytest exercises -m vocab" in " ".join(line.strip() for line in output)

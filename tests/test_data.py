@@ -9,6 +9,25 @@ import pytest
 from solutions import data
 from solutions.data import DataNotFoundError, load_imdb
 
+# The real probe, kept before the autouse fixture below replaces it for every test.
+HUB_PROBLEM = data.hub_problem
+
+
+@pytest.fixture(autouse=True)
+def hub_answers(monkeypatch):
+    """The hub's reachability probe says it answers: no test touches the network."""
+    monkeypatch.setattr(data, "hub_problem", lambda timeout=data.HUB_PROBE_SECONDS: None)
+    monkeypatch.setattr(data.datasets.config, "HF_HUB_OFFLINE", False)
+
+
+@pytest.fixture
+def hub_unreachable(monkeypatch, tmp_path):
+    """The probe fails as it does offline; the datasets cache is an empty folder."""
+    monkeypatch.delenv("IMDB_DIR", raising=False)
+    monkeypatch.setattr(data, "hub_problem", lambda timeout=data.HUB_PROBE_SECONDS: "ConnectError: [Errno -2] Name or service not known")
+    monkeypatch.setattr(data.datasets.config, "HF_DATASETS_CACHE", tmp_path / "datasets-cache")
+    return tmp_path / "datasets-cache"
+
 
 def write_parquet(sample_dir: Path, folder: Path, names=("train.parquet", "test.parquet")) -> Path:
     """Copy the CSV sample into Parquet files named like the stanfordnlp/imdb ones."""
@@ -98,6 +117,58 @@ def test_unreachable_hub_gives_one_clear_message(monkeypatch):
     message = str(error.value)
     for hint in ("IMDB_DIR", "--data-dir", "train.parquet", "aclImdb", "data/sample", "Couldn't reach"):
         assert hint in message
+
+
+def test_unreachable_hub_is_reported_at_once_without_the_hub_client(hub_unreachable, monkeypatch):
+    """Offline with nothing cached: the probe's error and what to do, without datasets' 25 s of retries."""
+    def retries(name):
+        raise AssertionError("datasets.load_dataset was called although the hub cannot be reached")
+
+    monkeypatch.setattr(data.datasets, "load_dataset", retries)
+    with pytest.raises(DataNotFoundError) as error:
+        load_imdb()
+    message = str(error.value)
+    assert message.startswith("The Hugging Face hub (") and "cannot be reached: ConnectError" in message, message
+    for hint in ("IMDB_DIR", "--data-dir", "data/sample"):
+        assert hint in message
+
+
+def test_unreachable_hub_with_a_cached_copy_still_loads_it(hub_unreachable, monkeypatch, capsys):
+    """Offline after an earlier download: datasets is asked (it reads its cache), and stderr says why it is slow."""
+    (hub_unreachable / "stanfordnlp___imdb" / "plain_text" / "0.0.0" / "e6281661").mkdir(parents=True)
+    fake = datasets.DatasetDict({split: datasets.Dataset.from_dict({"text": ["ok"], "label": [1]}) for split in ("train", "test")})
+    monkeypatch.setattr(data.datasets, "load_dataset", lambda name: fake)
+    assert load_imdb()["train"]["text"] == ["ok"]
+    assert "HF_HUB_OFFLINE=1" in capsys.readouterr().err
+
+
+def test_offline_mode_skips_the_probe(hub_unreachable, monkeypatch):
+    """With HF_HUB_OFFLINE set, datasets goes straight to its cache: no probe of the hub."""
+    monkeypatch.setattr(data.datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(data, "hub_problem", lambda timeout=None: pytest.fail("the hub was probed in offline mode"))
+    monkeypatch.setattr(data.datasets, "load_dataset", lambda name: datasets.DatasetDict({
+        split: datasets.Dataset.from_dict({"text": ["ok"], "label": [0]}) for split in ("train", "test")
+    }))
+    assert load_imdb()["test"]["label"] == [0]
+
+
+class SilentHub:
+    """A hub client session whose requests fail the way a dead network does."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+
+    def head(self, url: str, timeout: float):
+        self.timeouts.append(timeout)
+        raise TimeoutError("timed out")
+
+
+def test_hub_probe_is_one_short_request_that_names_the_failure(monkeypatch):
+    """The probe asks the hub once, with the short time-out, and returns the error's type and text."""
+    session = SilentHub()
+    monkeypatch.setattr(data.huggingface_hub, "get_session", lambda: session)
+    assert HUB_PROBLEM() == "TimeoutError: timed out"
+    assert session.timeouts == [data.HUB_PROBE_SECONDS] and data.HUB_PROBE_SECONDS <= 5
 
 
 def test_missing_folder_is_named(tmp_path):

@@ -1,5 +1,6 @@
 """`python -m grader release`: everything a learner needs, nothing of the answers."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,10 @@ def test_release_refuses_to_overwrite(released):
 
 
 def run_pytest(folder: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "exercises", "-p", "no:cacheprovider"], cwd=folder, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "exercises", "-p", "no:cacheprovider"],
+        cwd=folder, capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"},
+    )
 
 
 def test_pytest_exercises_runs_inside_the_release(released):
@@ -66,7 +70,8 @@ def test_pytest_exercises_runs_inside_the_release(released):
     result = run_pytest(released)
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"rootdir: {released}" in result.stdout
-    assert result.stdout.count("not started:") == 8 and "passed" not in result.stdout.splitlines()[-1]
+    rows = [line for line in result.stdout.splitlines() if line.endswith("not started")]
+    assert len(rows) == 8 and "passed" not in result.stdout.splitlines()[-1], result.stdout
 
 
 def test_released_tests_pass_once_the_exercises_are_solved(released, tmp_path):
@@ -78,3 +83,18 @@ def test_released_tests_pass_once_the_exercises_are_solved(released, tmp_path):
     result = run_pytest(solved)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "Every exercise passes" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_test_on_a_fresh_release_says_unfinished_exercises_are_expected_to_fail(released, tmp_path):
+    """`make test` before any exercise is written explains the failures and succeeds, instead of a bare `Error 1`."""
+    fresh = tmp_path / "fresh"
+    shutil.copytree(released, fresh)
+    (fresh / ".venv").mkdir()
+    (fresh / ".venv" / ".installed").touch()  # installed already: this test checks what `make test` says, not pip
+    result = subprocess.run(
+        ["make", "test", f"PY={sys.executable}"], cwd=fresh, capture_output=True, text=True,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Error" not in result.stderr and "the install works" in result.stdout.splitlines()[-2], result.stdout

@@ -328,7 +328,12 @@ grade_exercise("classifier", globals())
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Bonus: the sinusoidal positions of the original paper (not graded here)
+# ## Bonus: the sinusoidal positions of the original paper (5 extra points)
+#
+# The bonus is worth 5 points on top of the 100 of Exercises 1-7, as in the
+# progress table of `pytest exercises`. Its hidden checks run with
+# `python -m grader grade`, not in this notebook: the graded cells here add up
+# to the 100 of Exercises 1-7.
 #
 # Instead of learning `P`, "Attention Is All You Need" fixes it: feature pair
 # `(2i, 2i+1)` of position `p` is a sine and a cosine of `p / 10000^(2i/k)`.

@@ -1,0 +1,77 @@
+"""The progress table at the end of `pytest exercises`: fits the terminal, says what to do next."""
+
+import pytest
+
+from exercises.catalogue import EXERCISES, by_key
+from exercises.tutor import Progress, Tutor, run_name
+
+
+def tutor_with(progress: dict[str, Progress]) -> Tutor:
+    tutor = Tutor("exercises")
+    tutor.progress.update(progress)
+    return tutor
+
+
+def fresh() -> dict[str, Progress]:
+    return {e.key: Progress(not_started=6) for e in EXERCISES}
+
+
+def worst_cases() -> dict[str, Progress]:
+    """The longest statuses a row can have, one exercise each."""
+    return {
+        "vocab": Progress(passed=12),
+        "padding": Progress(failed=10, not_started=2),
+        "embedding": Progress(passed=1, failed=2, not_started=3),
+        "attention": Progress(not_started=10),
+        "positional": Progress(passed=5),
+        "qkv": Progress(not_started=10, waiting_for={"Exercise 4"}),
+        "classifier": Progress(not_started=12, waiting_for={"Exercise 2", "Exercise 4", "Exercise 5", "Exercise 6"}),
+        "sinusoidal": Progress(passed=2, failed=2),
+    }
+
+
+@pytest.mark.parametrize("state", [fresh, worst_cases, lambda: {e.key: Progress(passed=4) for e in EXERCISES}])
+def test_table_fits_an_80_column_terminal(state):
+    """At 80 columns no line of the table or its closing lines is longer than 80 characters."""
+    lines = tutor_with(state()).table(80)
+    assert lines and max(map(len, lines)) <= 80, "\n".join(lines)
+
+
+def test_narrow_table_keeps_one_row_per_exercise_and_spells_out_the_next_step():
+    """At 80 columns: number, name, tests, points and status on one row; the first unfinished exercise in full below."""
+    lines = tutor_with(fresh()).table(80)
+    for exercise in EXERCISES:
+        row = next(line for line in lines if f" {exercise.title} " in line)
+        assert row.split()[0] == str(exercise.number) and row.endswith("not started"), row
+        assert f" 0/{exercise.points}" in row, row
+    below = " ".join(line.strip() for line in lines[len(EXERCISES) + 1:])
+    assert below == f"next: Exercise 1, write tokenize, Vocab.__getitem__, build_vocab in exercises/vocab.py; check it with {by_key('vocab').command}"
+
+
+def test_wide_table_gives_each_exercise_its_command_and_full_status_on_one_line():
+    """On a wide terminal each row names the command for its tests and what to write, with no next line."""
+    lines = tutor_with(fresh()).table(250)
+    assert len(lines) == 1 + len(EXERCISES)
+    for exercise, row in zip(EXERCISES, lines[1:]):
+        assert exercise.command in row and "not started: " in row and row.endswith(f"in {exercise.module}.py"), row
+
+
+def test_a_status_too_long_for_the_last_column_wraps_under_it():
+    """A row waiting on several exercises goes on below its status cell instead of past the edge."""
+    lines = tutor_with(worst_cases()).table(80)
+    row = next(i for i, line in enumerate(lines) if " Transformer block and classifier " in line)
+    below = lines[row + 1:lines.index(next(line for line in lines if " sinusoidal encoding " in line))]
+    status_column = lines[0].index("status")
+    assert below and all(line.startswith(" " * status_column) for line in below), lines
+    assert " ".join([lines[row][status_column:], *(line.strip() for line in below)]).endswith("Exercise 6 first")
+
+
+def test_closing_line_keeps_the_training_command_whole():
+    """When everything passes, the command to train stays on one line, whatever the width."""
+    lines = tutor_with({e.key: Progress(passed=4) for e in EXERCISES}).table(80)
+    assert lines[-1].strip() == "python -m solutions.train --impl exercises", lines
+
+
+def test_table_title_names_whose_code_ran():
+    """The header says "your exercises" or "the reference (solutions)", not "exercises (exercises)"."""
+    assert (run_name("exercises"), run_name("solutions")) == ("your exercises", "the reference (solutions)")
