@@ -118,13 +118,15 @@ class Jail:
         ]
         if not self.as_root:
             args.append("--disable-userns")  # (as root, the user namespace is mapped from outside, which excludes this)
+        # The private /tmp first: Python or the virtualenv may live under the host's /tmp, and binds made
+        # later sit on top of it (read-only) instead of being hidden by it.
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--size", str(self.disk_mb * 2**20), "--tmpfs", "/tmp", "--size", str(2**20), "--tmpfs", "/dev/shm"]
         for path in SYSTEM:
             args += ["--ro-bind-try", path, path]
         for root in python_roots(self.project):
             args += ["--ro-bind", str(root), str(root)]
             args += self._hide_packages(root)
-        args += ["--proc", "/proc", "--dev", "/dev"]
-        args += ["--size", str(self.disk_mb * 2**20), "--tmpfs", "/tmp", "--size", str(2**20), "--tmpfs", "/dev/shm"]
         for inside, host in binds.items():
             args += ["--ro-bind", str(host), inside]
         args += ["--chdir", workdir, "--clearenv"]
