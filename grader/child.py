@@ -29,7 +29,17 @@ import types
 
 
 def limit_resources(limits: dict[str, int]) -> None:
-    """Cap this process and its children; a learner cannot raise a hard limit back up."""
+    """Cap this process and its children; a learner cannot raise a hard limit back up.
+
+    Memory is capped per process; if many processes together still exhaust
+    the machine, the kernel's out-of-memory killer picks these first, never
+    the grader or another submission's sandbox.
+    """
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:
+        pass
     for name, value in (
         ("RLIMIT_AS", limits["memory_mb"] * 2**20),
         ("RLIMIT_CPU", limits["cpu_seconds"]),

@@ -38,13 +38,17 @@ CHILD_FILES = ("child.py", "wire.py")
 class Limits:
     """How much a submission may take. Every probe needs well under a second.
 
-    A check that hangs or crashes costs a restart of the sandbox (about 2 s):
-    ``submission_seconds`` bounds the total.
+    ``check_seconds`` and ``import_seconds`` are CPU seconds of the sandboxed
+    process; one that waits instead is stopped after ``wall_factor`` times
+    as long on the wall clock. A check that hangs or crashes costs a restart
+    of the sandbox (about 1 s): ``submission_seconds`` (wall clock) bounds
+    the total.
     """
 
     check_seconds: float = 10.0
     import_seconds: float = 20.0
     submission_seconds: float = 180.0
+    wall_factor: float = 6.0
     memory_mb: int = 2048
     disk_mb: int = 64
     file_mb: int = 16
@@ -191,33 +195,37 @@ class SandboxRun:
 
 
 class _Channel:
-    """One command, one checked answer, one deadline."""
+    """One command, one checked answer, within its time limit.
+
+    A limit counts the CPU time of the sandboxed Python process, not the
+    wall clock: a busy host, or another submission's runaway processes on
+    the same cores, never makes correct code time out. Code that waits
+    instead of computing (a sleep, a blocked read) is stopped by the wall
+    clock after ``Limits.wall_factor`` times the limit.
+    """
 
     def __init__(self, commands: int, replies: int, process: subprocess.Popen, limits: Limits) -> None:
         self.commands, self.replies, self.process, self.limits = commands, replies, process, limits
         self.buffer = b""
         self.caps = wire.Caps()
+        self.clock = _CpuClock(process.pid)
 
     def ask(self, command: dict, answer: str, seconds: float, deadline: float, on_fail, expect: Any = True) -> Any:
         """Send ``command``; return the answer's ``value``, due within ``seconds`` and before ``deadline``.
 
         On any failure call ``on_fail(why)`` and raise ``_Stop``.
         """
-        limit = time.monotonic() + seconds
         try:
             os.write(self.commands, wire.message(**command))
         except (BlockingIOError, BrokenPipeError):
             pass  # the child stopped reading or is gone: the wait below reports it
         try:
-            reply = wire.decode(self._line(min(limit, deadline)), self.caps)
+            reply = wire.decode(self._line(seconds, deadline), self.caps)
         except wire.WireError as error:
             on_fail(f"sent a result the grader refuses: {error}")
             raise _Stop from None
-        except _Timeout:
-            if deadline <= limit:
-                on_fail(f"stopped when the submission used up its time limit of {self.limits.submission_seconds:g} s")
-            else:
-                on_fail(f"stopped after the time limit of {seconds:g} s (an endless loop, or very slow code?)")
+        except _Timeout as error:
+            on_fail(str(error))
             raise _Stop from None
         except _Died as error:
             on_fail(str(error))
@@ -227,24 +235,81 @@ class _Channel:
             raise _Stop
         return reply.get("value")
 
-    def _line(self, deadline: float) -> bytes:
+    def _line(self, seconds: float, deadline: float) -> bytes:
+        started, cpu_started = time.monotonic(), self.clock.seconds()
+        wall_limit = min(deadline, started + self.limits.wall_factor * seconds)
         while b"\n" not in self.buffer:
             if len(self.buffer) > self.caps.line_bytes:
                 return self.buffer  # decode refuses it by its length
-            wait = deadline - time.monotonic()
-            ready = select.select([self.replies], [], [], max(wait, 0))[0] if wait > 0 else []
-            if not ready:
-                raise _Timeout
-            chunk = os.read(self.replies, 1 << 20)
-            if not chunk:
-                raise _Died(self.process)
-            self.buffer += chunk
+            now = time.monotonic()
+            if now >= deadline:
+                raise _Timeout(f"stopped when the submission used up its time limit of {self.limits.submission_seconds:g} s")
+            if now >= wall_limit:
+                raise _Timeout(f"stopped after {now - started:.0f} s without an answer (is it waiting for something?)")
+            cpu = self.clock.seconds()
+            if cpu is not None and cpu_started is not None and cpu - cpu_started > seconds:
+                raise _Timeout(f"stopped after the time limit of {seconds:g} s (an endless loop, or very slow code?)")
+            if select.select([self.replies], [], [], min(0.2, wall_limit - now))[0]:
+                chunk = os.read(self.replies, 1 << 20)
+                if not chunk:
+                    raise _Died(self.process)
+                self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line
 
 
+class _CpuClock:
+    """The CPU seconds used by the sandboxed Python (all its threads), read from the host's /proc.
+
+    The process is the first Python below ``root`` (bwrap, or Python itself
+    without a sandbox). It is found once, before any learner code runs, so a
+    process the learner starts later is never mistaken for it.
+    """
+
+    TICKS = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, root: int) -> None:
+        self.root, self.pid = root, None
+
+    def seconds(self) -> float | None:
+        if self.pid is None:
+            self.pid = self._find()
+        stat = _stat(self.pid) if self.pid else None
+        return None if stat is None else (int(stat[11]) + int(stat[12])) / self.TICKS
+
+    def _find(self) -> int | None:
+        parents: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            stat = _stat(int(entry)) if entry.isdigit() else None
+            if stat is not None:
+                parents.setdefault(int(stat[1]), []).append(int(entry))
+        queue = [self.root]
+        while queue:
+            pid = queue.pop(0)
+            if _comm(pid).startswith("python"):
+                return pid
+            queue += parents.get(pid, [])
+        return None
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, ppid, ...), or None if it is gone."""
+    try:
+        text = open(f"/proc/{pid}/stat", "rb").read().decode("ascii", "replace")
+    except OSError:
+        return None
+    return text.rpartition(")")[2].split()
+
+
+def _comm(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/comm", "rb").read().decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+
+
 class _Timeout(Exception):
-    """No answer in time."""
+    """No answer in time; the message says which limit."""
 
 
 class _Died(Exception):

@@ -155,11 +155,11 @@ def grader() -> Grader:
 def graded(grader, tmp_path):
     """grade(attacks) -> {name: scores}: the attacks and a correct submission, --jobs 2, with every invariant checked."""
 
-    def grade(attacks: dict[str, Path]) -> dict[str, dict[str, int]]:
+    def grade(attacks: dict[str, Path], limits: Limits | None = None) -> dict[str, dict[str, int]]:
         correct = submission(tmp_path / "correct")
         paths = [*attacks.values(), correct]
         before = snapshot([tmp_path])
-        reports = grade_class(paths, tmp_path / "out", jobs=2, grader=grader, progress=False)
+        reports = grade_class(paths, tmp_path / "out", jobs=2, grader=Grader(limits) if limits else grader, progress=False)
         after = snapshot([tmp_path])
         assert {k: v for k, v in after.items() if not k.startswith(str(tmp_path / "out"))} == before
         assert survivors() == []
@@ -278,6 +278,28 @@ while children < 10_000:
     with open(sparse / "exercises" / "data.bin", "wb") as handle:
         handle.truncate(3 * 2**30)
     assert graded({"filler": filler, "sparse": sparse}) == {"filler": FULL, "sparse": NOTHING}
+
+
+def test_runaway_processes_never_push_another_submission_over_a_time_limit(graded, tmp_path):
+    """Twelve busy loops of one submission slow the other down, but limits count CPU time; a sleeping check is stopped by the wall clock."""
+    hog = submission(tmp_path / "hog", append={"vocab": """
+import os, time
+for _ in range(12):
+    if os.fork() == 0:
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            pass
+        os._exit(0)
+""", "embedding": """
+import time
+_lookup = embedding_lookup
+def embedding_lookup(ids, weight):
+    if ids.numel() == 1:
+        time.sleep(3600)  # waiting, not computing: stopped by the wall clock
+    return _lookup(ids, weight)
+"""})
+    got = graded({"hog": hog}, Limits(check_seconds=2, import_seconds=15, submission_seconds=150))["hog"]
+    assert got["embedding"] < 10 and {k: v for k, v in got.items() if k != "embedding"} == {k: v for k, v in FULL.items() if k != "embedding"}
 
 
 def test_grading_refuses_without_a_sandbox_unless_told(tmp_path):
