@@ -129,7 +129,9 @@ class Jail:
             args += self._hide_packages(root)
         for inside, host in binds.items():
             args += ["--ro-bind", str(host), inside]
-        args += ["--chdir", workdir, "--clearenv"]
+        # bwrap builds the tree on writable, unbounded tmpfs mounts (its root and /dev): once every
+        # mount point exists, make them read-only, so /tmp and /dev/shm are the only places to write.
+        args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", workdir, "--clearenv"]
         return args
 
     def _hide_packages(self, root: Path) -> list[str]:

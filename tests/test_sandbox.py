@@ -313,3 +313,38 @@ def test_grading_refuses_without_a_sandbox_unless_told(tmp_path):
     assert refused.returncode == 2 and "bubblewrap (bwrap) is not installed" in refused.stderr and "--no-sandbox" in refused.stderr
     trusted = subprocess.run([sys.executable, "-c", code % ([*args, "--no-sandbox"],)], cwd=ROOT, capture_output=True, text=True, env=env)
     assert trusted.returncode == 0 and "mine" in trusted.stdout and "0 / 100" in trusted.stdout
+
+
+def test_inside_the_jail_only_a_small_private_tmp_is_writable_and_the_checkout_is_gone(tmp_path):
+    """The jail as a process sees it: nobody, no network, alone in its PID namespace, /tmp and /dev/shm the only writable places, no checkout."""
+    import json
+    import subprocess
+
+    from grader.jail import Jail
+
+    probe = f"""
+import json, os, socket
+writable = []
+for folder in ("/", "/tmp", "/dev", "/dev/shm", "/usr", "/sandbox", {str(Path(sys.prefix))!r}, {str(ROOT)!r}):
+    try:
+        with open(os.path.join(folder, "kit-probe"), "w") as handle:
+            handle.write("x")
+        writable.append(folder)
+    except OSError:
+        pass
+network = [name for _, name in socket.if_nameindex()]
+try:
+    with open("/tmp/big", "wb") as handle:
+        handle.write(b"x" * 100_000_000)
+    capped = False
+except OSError:
+    capped = True
+print(json.dumps({{"uid": os.getuid(), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), "writable": writable,
+                  "checkout": os.path.exists({str(ROOT / "solutions")!r}), "network": network, "capped": capped}}))
+"""
+    jail = Jail(ROOT)
+    process = jail.start([sys.executable, "-I", "-c", probe], {"/sandbox/child.py": ROOT / "grader" / "child.py"}, {}, (),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen = json.loads(process.communicate(timeout=120)[0].decode().strip().splitlines()[-1])
+    assert seen["uid"] == 65534 and seen["writable"] == ["/tmp", "/dev/shm"] and not seen["checkout"]
+    assert len(seen["pids"]) <= 2 and seen["network"] == ["lo"] and seen["capped"]
