@@ -24,13 +24,16 @@ from .grade import Grader, Report
 from .report import load_report, write_grades, write_submission
 
 
+RESERVED = ("grades.csv", "report.html")  # files of the class in the same folder
+
+
 def submission_names(paths: Sequence[Path]) -> list[str]:
     """A unique folder name per submission: the folder name or the zip's stem, -2, -3 for repeats."""
     names, seen = [], {}
     for path in paths:
         absolute = Path(path).absolute()
         base = absolute.stem if absolute.suffix == ".zip" else absolute.name
-        base = "submission" if base in ("", ".", "..") else base
+        base = "submission" if base in ("", ".", "..") else f"{base}-submission" if base in RESERVED else base
         seen[base] = seen.get(base, 0) + 1
         names.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
     return names

@@ -46,7 +46,8 @@ def write_grades(reports: Sequence[Report], path: Path) -> None:
     writer = csv.writer(buffer)
     writer.writerow(["submission", "score", "max_score", *EXERCISE_BY_KEY])
     for report in reports:
-        writer.writerow([report.submission, report.score, MAX_SCORE, *(report.by_exercise[key][0] for key in EXERCISE_BY_KEY)])
+        name = "'" + report.submission if report.submission.startswith(("=", "+", "-", "@")) else report.submission  # never a spreadsheet formula
+        writer.writerow([name, report.score, MAX_SCORE, *(report.by_exercise[key][0] for key in EXERCISE_BY_KEY)])
     write_atomically(path, buffer.getvalue())
 
 

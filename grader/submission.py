@@ -115,6 +115,8 @@ def _read_folder(root: Path, caps: Caps) -> dict[PurePosixPath, bytes]:
                 continue
             if not stat.S_ISREG(info.st_mode):
                 raise SubmissionError(f"{root.name}/{where} is not a regular file")
+            if info.st_nlink > 1:  # the same file as one somewhere else on this disk
+                raise SubmissionError(f"{root.name}/{where} is a hard link; submit a copy of the file")
             if info.st_size > caps.file_bytes:
                 raise SubmissionError(f"{root.name}/{where} has {info.st_size} bytes, more than the {caps.file_bytes // 1_000_000} MB a file may have")
             total += info.st_size
@@ -136,6 +138,8 @@ def _read_file(path: Path, caps: Caps) -> bytes:
 
 
 def _read_zip(path: Path, caps: Caps) -> dict[PurePosixPath, bytes]:
+    if path.stat().st_size > caps.total_bytes:
+        raise SubmissionError(f"{path.name} is larger than {caps.total_bytes // 1_000_000} MB; zip only your exercises/ folder")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()

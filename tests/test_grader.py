@@ -304,3 +304,64 @@ def test_grade_command_refuses_bad_numbers(tmp_path):
     result = subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path), "--out", str(tmp_path / "o"), "--jobs", "0"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "--jobs must be positive, got 0" in result.stderr
+
+
+def _zip_with(path: Path, member: zipfile.ZipInfo | None = None, patch=None) -> Path:
+    """A zip of the reference's exercises, plus ``member`` (empty), its bytes passed through ``patch``."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for module in ("vocab", "padding"):
+            archive.writestr(f"exercises/{module}.py", (ROOT / "solutions" / f"{module}.py").read_text())
+        if member is not None:
+            archive.writestr(member, b"")
+    if patch:
+        path.write_bytes(patch(path.read_bytes()))
+    return path
+
+
+def _member(name: str, **attributes) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    for key, value in attributes.items():
+        setattr(info, key, value)
+    return info
+
+
+def _encrypted(data: bytes) -> bytes:
+    at = data.rindex(b"PK\x01\x02")  # the last central directory entry: its flags are at offset 8, bit 0 is encryption
+    return data[:at + 8] + bytes([data[at + 8] | 1]) + data[at + 9:]
+
+
+def _unknown_compression(data: bytes) -> bytes:
+    at = data.index(b"PK\x01\x02")  # the first central directory entry: its method is at offset 10
+    return data[:at + 10] + (99).to_bytes(2, "little") + data[at + 12:]
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda d: _zip_with(d / "s.zip", _member("exercises/link.py", external_attr=0o120777 << 16)), "symbolic link"),
+    (lambda d: _zip_with(d / "e.zip", _member("exercises/secret.py"), patch=_encrypted), "encrypted"),
+    (lambda d: _zip_with(d / "c.zip", patch=_unknown_compression), "unknown compression"),
+    (lambda d: _zip_with(d / "a.zip", _member("/etc/passwd")), "leaves the archive"),
+    (lambda d: _zip_with(d / "b.zip", patch=lambda data: data + b"\0" * 21_000_000), "larger than 20 MB"),
+], ids=["zip-symlink", "zip-encrypted", "zip-compression", "zip-absolute", "zip-huge"])
+def test_submissions_that_cannot_be_trusted_are_refused_with_a_reason(make, says, tmp_path):
+    """Each kind of bad zip is refused before anything in it is read, with a message that says what is wrong."""
+    from grader.submission import SubmissionError, read
+
+    with pytest.raises(SubmissionError, match=says):
+        read(make(tmp_path))
+
+
+def test_folders_with_links_or_too_many_files_are_refused(tmp_path):
+    """A hard link, a symlinked exercises/ folder and a folder of 2,001 files are refused, each with its reason."""
+    from grader.submission import SubmissionError, read
+
+    hard = stubs(tmp_path / "hard")
+    (hard / "exercises" / "copy.py").hardlink_to(hard / "exercises" / "vocab.py")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "exercises").symlink_to(ROOT / "solutions")
+    crowded = stubs(tmp_path / "crowded")
+    for index in range(2001):
+        (crowded / f"note{index}.txt").touch()
+    for folder, says in ((hard, "hard link"), (linked, "symbolic link"), (crowded, "more than 2000 files")):
+        with pytest.raises(SubmissionError, match=says):
+            read(folder)
