@@ -78,7 +78,7 @@ class Code:
 
 
 class _Stop(Exception):
-    """The current child is done for: ``reason`` says why (already recorded against a check or module)."""
+    """The current child is done for; why has already been recorded against a check or a module."""
 
 
 class SandboxRun:
