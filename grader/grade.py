@@ -11,6 +11,7 @@ learner's results match a catalogued bug's (``mutants.toml``), that bug.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import tomllib
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from exercises.catalogue import EXERCISES, exercise_modules
 
 from . import standins, submission
 from .checks import Check, Impl, all_checks, compare, run_probe, standin_namespace
+from .diagnosis import Diagnosis, diagnose
 from .jail import Jail
 from .mutants import Mutant, in_memory, load_mutants, sources
 from .sandbox import Code, Limits, Outcome, SandboxRun
@@ -55,6 +57,7 @@ class Report:
     problem: str | None = None
     fingerprint: str | None = None
     version: str | None = None
+    diagnoses: list[Diagnosis] = field(default_factory=list)
     by_exercise: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -99,6 +102,15 @@ def load_points(checks: Sequence[Check], path: Path = HERE / "points.toml") -> d
         if total != exercise.points:
             raise ValueError(f"the checks of {key} add up to {total} points, the catalogue says {exercise.points}")
     return points
+
+
+LONG_NUMBER = re.compile(r"-?\d+\.\d{5,}(?:e[-+]?\d+)?")
+
+
+def tidy(text: str) -> str:
+    """A problem as one short line: no line breaks or tabs, numbers to 4 significant digits, at most 400 characters."""
+    text = LONG_NUMBER.sub(lambda m: f"{float(m.group()):.4g}", " ".join(text.split()))
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 def grader_version() -> str:
@@ -154,7 +166,7 @@ class Grader:
     # --- scoring ----------------------------------------------------------------------
 
     def score(self, outcomes: dict[str, Outcome], only: str | None = None) -> list[CheckResult]:
-        """Compare each outcome with the reference; failed checks get their hint and a diagnosis.
+        """Compare each outcome with the reference; a failed check gets its hint and what happened.
 
         ``only`` limits the scoring to one exercise's checks.
         """
@@ -165,25 +177,27 @@ class Grader:
             outcome = outcomes[check.id]
             problem = outcome.failure or _not_started(outcome.value) or compare(self.expected[check.id], outcome.value, check)
             points = self.points[check.id]
-            message = "passed" if problem is None else f"{check.hint}. What happened: {problem}"
+            message = "passed" if problem is None else f"{check.hint}. What happened: {tidy(problem)}"
             results.append(CheckResult(check.exercise, check.name, 0 if problem else points, points, problem is None, message))
-        for exercise in {r.exercise for r in results}:
-            failed = [r for r in results if r.exercise == exercise and not r.passed]
-            if failed:
-                for hint in self.diagnose(exercise, {f"{exercise}.{r.test}": outcomes[f"{exercise}.{r.test}"] for r in failed}):
-                    failed[0].message += f" Likely cause: {hint}."
         return results
 
-    def diagnose(self, exercise: str, failed: dict[str, Outcome]) -> list[str]:
-        """The hints of the catalogued bugs whose results match the learner's on every failed check."""
-        hints = []
-        for mutant in self.mutants:
-            if mutant.exercise != exercise:
+    def diagnose(self, outcomes: dict[str, Outcome], results: list[CheckResult]) -> list[Diagnosis]:
+        """The likely causes of each exercise's failures (see ``diagnosis.py``); none for an exercise not started."""
+        passed = {f"{r.exercise}.{r.test}": r.passed for r in results}
+        learner = {key: o.value for key, o in outcomes.items() if o.failure is None}
+        found = []
+        for exercise in dict.fromkeys(r.exercise for r in results):
+            failed = [r for r in results if r.exercise == exercise and not r.passed]
+            if not failed or all("not started:" in r.message for r in failed):
                 continue
-            produced = self._results_of(mutant)
-            if all(o.failure is None and compare(produced[check_id], o.value, self._check(check_id), equal_nan=True) is None for check_id, o in failed.items()):
-                hints.append(mutant.hint)
-        return hints
+            hypotheses = [(m.id, m.hint, self._results_of(m)) for m in self.mutants if m.exercise == exercise]
+            found += diagnose(exercise, self.checks, learner, passed, hypotheses)
+        return found
+
+    def report(self, name: str, outcomes: dict[str, Outcome], **fields: Any) -> Report:
+        """The report of one submission: its results and their likely causes."""
+        results = self.score(outcomes)
+        return Report(name, results, diagnoses=self.diagnose(outcomes, results), version=self.version, **fields)
 
     def _check(self, check_id: str) -> Check:
         return next(c for c in self.checks if c.id == check_id)
@@ -209,7 +223,7 @@ class Grader:
             return self.refused(name, str(error))
         folder = package.write(workdir / "submission")
         outcomes, output = self.outcomes_in_sandbox(Code(folder=folder))
-        return Report(name, self.score(outcomes), output=output, fingerprint=package.fingerprint, version=self.version)
+        return self.report(name, outcomes, output=output, fingerprint=package.fingerprint)
 
     def refused(self, name: str, problem: str) -> Report:
         """The report of a submission that could not be graded at all: every check failed with ``problem``."""

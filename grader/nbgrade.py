@@ -21,6 +21,7 @@ from functools import lru_cache
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .report import exercise_summary
 from .sandbox import Code
 
 HIDDEN_CALL = re.compile(r"grade_exercise\(\s*[\"'](\w+)[\"']")
@@ -56,10 +57,8 @@ class SandboxGrades(NbGraderPreprocessor):
     @staticmethod
     def _outputs(grader, outcomes, exercise: str) -> list:
         results = grader.score(outcomes, only=exercise)
-        earned = sum(r.points for r in results)
-        lines = [f"{exercise}: {earned} / {sum(r.max_points for r in results)} points from the hidden checks"]
-        lines += [f"- ({r.max_points} pt) {' '.join(r.message.split())}" for r in results if not r.passed]
+        earned, text = exercise_summary(results, grader.diagnose(outcomes, results), exercise)
         return [
-            nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
+            nbformat.v4.new_output("stream", name="stdout", text=text),
             nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(earned))}, execution_count=1),
         ]

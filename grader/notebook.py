@@ -27,6 +27,7 @@ import warnings
 from functools import lru_cache
 
 from .checks import NamespaceImpl
+from .report import exercise_summary
 
 
 @lru_cache(maxsize=1)
@@ -62,9 +63,6 @@ def grade_exercise(exercise: str, namespace: dict) -> float:
         if not outcomes:
             raise KeyError(f"no hidden checks for exercise {exercise!r}")
         results = grader.score(outcomes, only=exercise)
-    earned = sum(r.points for r in results)
-    print(f"{exercise}: {earned} / {sum(r.max_points for r in results)} points from the hidden checks")
-    for result in results:
-        if not result.passed:
-            print(f"- ({result.max_points} pt) {result.message}")
+        earned, text = exercise_summary(results, grader.diagnose(outcomes, results), exercise)
+    print(text, end="")
     return float(earned)

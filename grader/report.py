@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from .diagnosis import Diagnosis
 from .grade import BONUS, EXERCISE_BY_KEY, MAX_SCORE, CheckResult, Report
 
 PRINTABLE = re.compile(r"[^\t\n\x20-\x7e\u00a0-\uffff]")
@@ -57,6 +58,8 @@ def results_json(report: Report) -> dict:
         "exercises": {key: {"points": got, "max_points": top} for key, (got, top) in report.by_exercise.items()},
         "problem": report.problem,
         "fingerprint": report.fingerprint, "grader_version": report.version,
+        "diagnoses": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if d.certain],
+        "possible_causes": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if not d.certain],
         "tests": [asdict(r) for r in report.results],
     }
 
@@ -66,16 +69,19 @@ def load_report(path: Path) -> Report | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         results = [CheckResult(**test) for test in data["tests"]]
-        return Report(data["submission"], results, problem=data["problem"], fingerprint=data["fingerprint"], version=data["grader_version"])
+        diagnoses = [Diagnosis(**d) for d in data["diagnoses"]] + [Diagnosis(**d, certain=False) for d in data["possible_causes"]]
+        return Report(data["submission"], results, problem=data["problem"], fingerprint=data["fingerprint"],
+                      version=data["grader_version"], diagnoses=diagnoses)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def feedback_markdown(report: Report) -> str:
+    """The learner's feedback: per exercise its score, its likely cause first, then one bullet per distinct problem."""
     bonus_max = EXERCISE_BY_KEY[BONUS].points
     lines = [f"# Feedback: {report.submission}", "", f"**Score: {report.score} / {MAX_SCORE}**, bonus {report.bonus} / {bonus_max}", ""]
     if report.problem:
-        lines += [f"Your submission could not be graded: {report.problem}.", ""]
+        lines += [f"Your submission could not be graded: {_one_line(report.problem)}.", ""]
     for key, exercise in EXERCISE_BY_KEY.items():
         got, top = report.by_exercise[key]
         lines += [f"## {exercise.label}: {exercise.title} — {got} / {top}", ""]
@@ -86,9 +92,47 @@ def feedback_markdown(report: Report) -> str:
         if got == 0 and all("not started:" in r.message for r in failed):
             lines += [f"Not started: {exercise.module}.py still raises NotImplementedError in {', '.join(exercise.targets)}.", ""]
             continue
-        lines += [f"- ({r.max_points} pt) {' '.join(r.message.split())}" for r in failed] + [""]
+        lines += cause_lines(report.diagnoses, key) + problem_lines(failed) + [""]
     if report.output.strip():
         shown = PRINTABLE.sub("?", "\n".join(report.output.strip().splitlines()[:20]))
         fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", shown)), default=0))
         lines += ["## What your code printed (first lines)", "", fence, shown, fence, ""]
     return "\n".join(lines)
+
+
+def exercise_summary(results: Sequence[CheckResult], diagnoses: Sequence[Diagnosis], exercise: str) -> tuple[int, str]:
+    """The points of one exercise's checks and what a notebook's hidden cell prints about them."""
+    earned = sum(r.points for r in results)
+    lines = [f"{exercise}: {earned} / {sum(r.max_points for r in results)} points from the hidden checks"]
+    lines += cause_lines(diagnoses, exercise) + problem_lines([r for r in results if not r.passed])
+    return earned, "\n".join(line for line in lines if line) + "\n"
+
+
+def cause_lines(diagnoses: Sequence[Diagnosis], exercise: str) -> list[str]:
+    """The likely causes of one exercise's failures, before its list of problems."""
+    named = [d for d in diagnoses if d.exercise == exercise]
+    return [f"**{'Likely cause' if d.certain else 'Possibly'}:** {_sentence(d.message)}" for d in named] + ([""] if named else [])
+
+
+def problem_lines(failed: Sequence[CheckResult]) -> list[str]:
+    """One bullet per distinct problem: checks that failed the same way share a bullet."""
+    groups: dict[str, list[CheckResult]] = {}
+    for result in failed:
+        hint, _, happened = result.message.partition(". What happened: ")
+        groups.setdefault(happened or hint, []).append(result)
+    lines = []
+    for happened, results in groups.items():
+        points = sum(r.max_points for r in results)
+        hints = "; ".join(dict.fromkeys(r.message.partition(". What happened: ")[0] for r in results))
+        where = "What happened" if len(results) == 1 else f"What happened in all {len(results)}"
+        lines.append(_one_line(f"- ({points} pt) {hints}. {where}: {happened}" if happened else f"- ({points} pt) {hints}."))
+    return lines
+
+
+def _sentence(text: str) -> str:
+    text = _one_line(text)
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _one_line(text: str) -> str:
+    return PRINTABLE.sub("?", " ".join(text.split()))

@@ -109,7 +109,7 @@ def test_exported_grades_of_the_three_submissions(graded_course, tmp_path):
     sys.path.insert(0, str(tmp_path))
     try:
         grader = Grader()
-        report = Report("cy", grader.score(grader.outcomes_in_process(Impl("mutant_pkg"))))
+        report = grader.report("cy", grader.outcomes_in_process(Impl("mutant_pkg")))
     finally:
         sys.path.remove(str(tmp_path))
     assert float(rows["cy"]["score"]) == report.score < 100

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from grader import build
 from grader.checks import Impl, all_checks
+from grader.diagnosis import explains
 from grader.classroom import grade_class
 from grader.grade import Grader, Limits, Report, load_points
 from grader.mutants import load_mutants, write_package
@@ -86,7 +88,7 @@ def mutant_reports(grader, tmp_path_factory) -> dict[str, Report]:
     for index, mutant in enumerate(load_mutants()):
         write_package(folder / f"mutant_{index}", mutant)
         outcomes = grader.outcomes_in_process(Impl(f"mutant_{index}"))
-        reports[mutant.id] = Report(mutant.id, grader.score(outcomes))
+        reports[mutant.id] = grader.report(mutant.id, outcomes)
     yield reports
     sys.path.remove(str(folder))
 
@@ -365,3 +367,36 @@ def test_folders_with_links_or_too_many_files_are_refused(tmp_path):
     for folder, says in ((hard, "hard link"), (linked, "symbolic link"), (crowded, "more than 2000 files")):
         with pytest.raises(SubmissionError, match=says):
             read(folder)
+
+
+def test_no_diagnosis_names_a_bug_the_submission_does_not_have(grader, mutant_reports):
+    """Every cause named for a catalogued bug is that bug, or one whose results are the same on every check."""
+    mutants = {m.id: m for m in load_mutants()}
+    for bug, report in mutant_reports.items():
+        for diagnosis in report.diagnoses:
+            if diagnosis.certain and diagnosis.id != bug:
+                ours, theirs = grader._results_of(mutants[bug]), grader._results_of(mutants[diagnosis.id])
+                assert mutants[diagnosis.id].exercise == mutants[bug].exercise and all(
+                    explains(theirs[key], ours[key], grader._check(key)) for key in ours), (bug, diagnosis.id)
+
+
+def test_exceptions_explain_each_other_only_with_the_same_type_and_message():
+    """A RuntimeError from .view is not explained by another RuntimeError; numbers in the message may differ."""
+    check = all_checks()[0]
+    view = {"raised": ["RuntimeError"], "message": "view size is not compatible with input tensor's size and stride (3, 1)"}
+    other = {"raised": ["RuntimeError"], "message": "mat1 and mat2 shapes cannot be multiplied (5x8 and 4x4)"}
+    assert explains(view, {**view, "message": view["message"].replace("(3, 1)", "(6, 2)")}, check)
+    assert not explains(other, view, check) and not explains({"raised": ["ValueError"], "message": view["message"]}, view, check)
+
+
+def test_feedback_leads_with_the_cause_and_lists_each_problem_once(mutant_reports):
+    """The named cause comes first, kept apart in results.json; no long floats, no tabs, no repeated lines."""
+    from grader.report import results_json
+
+    report = mutant_reports["softmax-over-columns"]
+    hint = next(m.hint for m in load_mutants() if m.id == "softmax-over-columns")
+    assert {"exercise": "attention", "id": "softmax-over-columns", "message": hint} in results_json(report)["diagnoses"]
+    section = feedback_markdown(report).split("## Exercise 4")[1].split("## Exercise 5")[0]
+    assert section.index("**Likely cause:**") < section.index("- (")
+    lines = [line for line in section.splitlines() if line.startswith("- (")]
+    assert len(lines) == len(set(lines)) and not any(re.search(r"\d\.\d{5}", line) or "\t" in line for line in lines)
