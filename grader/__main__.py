@@ -5,6 +5,8 @@
     python -m grader grade SUB [SUB ...] --out DIR [--jobs N] [--force] [--no-sandbox]
                                       grade folders or .zip files holding an exercises/ package
     python -m grader release OUT      write the student release (stubs, visible tests, sample) into OUT
+    python -m grader gradescope OUT.zip [--per exercise|check] [--hidden-visibility V]
+                                      write a Gradescope autograder bundle
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_cmd.add_argument("--no-sandbox", action="store_true", help="run the code without the bubblewrap sandbox: ONLY for code you trust (your own tests)")
     release_cmd = commands.add_parser("release", help="write the student release: no solutions, no hidden checks")
     release_cmd.add_argument("out", type=Path, help="a new folder")
+    gradescope_cmd = commands.add_parser("gradescope", help="write a Gradescope autograder bundle (setup.sh, run_autograder, the kit)")
+    gradescope_cmd.add_argument("out", type=Path, help="the .zip to upload to Gradescope")
+    gradescope_cmd.add_argument("--per", choices=("exercise", "check"), default="exercise",
+                                help="one Gradescope test per exercise (default) or per hidden check")
+    gradescope_cmd.add_argument("--hidden-visibility", choices=("after_published", "visible", "hidden", "after_due_date"),
+                                default="after_published", help="when learners see the results (default after_published)")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -74,6 +82,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(error, file=sys.stderr)
             return 2
         print(f"wrote {len(files)} files to {args.out}")
+        return 0
+    if args.command == "gradescope":
+        from .gradescope import bundle
+
+        try:
+            entries = bundle(args.out, per=args.per, visibility=args.hidden_visibility)
+        except ValueError as error:
+            parser.error(str(error))
+        print(f"wrote {args.out} ({len(entries)} files): upload it as the assignment's autograder on Gradescope")
         return 0
     return 2
 
