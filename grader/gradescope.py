@@ -76,6 +76,8 @@ RUN_AUTOGRADER = """\
 # Gradescope runs this for every submission; grader/gradescope.py does the work.
 set -euo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
+# Gradescope gives half a CPU, while torch starts a thread per visible core: on tiny tensors, those only fight over the quota.
+export OMP_NUM_THREADS=1
 cd "$ROOT/source/kit"
 exec "${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}" -m grader.gradescope run
 """
