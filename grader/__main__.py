@@ -5,6 +5,7 @@
     python -m grader grade SUB [SUB ...] --out DIR [--jobs N] [--force] [--no-sandbox]
                                       grade folders or .zip files holding an exercises/ package
     python -m grader release OUT      write the student release (stubs, visible tests, sample) into OUT
+    python -m grader report OUT       write OUT/report.html (and its PNGs) from the grades in OUT
     python -m grader gradescope OUT.zip [--per exercise|check] [--hidden-visibility V]
                                       write a Gradescope autograder bundle
 """
@@ -33,7 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_cmd.add_argument("--submission-seconds", type=float, default=180.0, help="time limit per submission")
     grade_cmd.add_argument("--memory-mb", type=int, default=2048, help="memory limit per submission")
     grade_cmd.add_argument("--force", action="store_true", help="grade again the submissions already graded in --out with the same files and grader")
+    grade_cmd.add_argument("--no-report", action="store_true", help="do not write the class report (report.html) at the end")
     grade_cmd.add_argument("--no-sandbox", action="store_true", help="run the code without the bubblewrap sandbox: ONLY for code you trust (your own tests)")
+    report_cmd = commands.add_parser("report", help="write the class report: score histogram, exercises, checks, common bugs")
+    report_cmd.add_argument("out", type=Path, help="the --out folder of `grade`")
     release_cmd = commands.add_parser("release", help="write the student release: no solutions, no hidden checks")
     release_cmd.add_argument("out", type=Path, help="a new folder")
     gradescope_cmd = commands.add_parser("gradescope", help="write a Gradescope autograder bundle (setup.sh, run_autograder, the kit)")
@@ -72,6 +76,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             note = f"  ({report.problem})" if report.problem else ""
             print(f"{report.submission:<30} {report.score:>3} / {MAX_SCORE}  bonus {report.bonus}{note}")
         print(f"grades: {args.out / 'grades.csv'}; feedback: {args.out}/<submission>/feedback.md")
+        if not args.no_report:
+            from .classreport import write_report
+
+            print(f"class report: {write_report(args.out)}")
+        return 0
+    if args.command == "report":
+        from .classreport import write_report
+
+        try:
+            print(f"wrote {write_report(args.out)}")
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
         return 0
     if args.command == "release":
         from .release import release
