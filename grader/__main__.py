@@ -2,7 +2,7 @@
 
     python -m grader build            regenerate exercises/ (and the course notebooks) from solutions/
     python -m grader build --check    exit 1 if anything generated is out of date
-    python -m grader grade SUB [SUB ...] --out DIR [--jobs N] [--force] [--no-sandbox]
+    python -m grader grade SUB [SUB ...] --out DIR [--jobs N] [--force] [--no-sandbox] [--no-report]
                                       grade folders or .zip files holding an exercises/ package
     python -m grader release OUT      write the student release (stubs, visible tests, sample) into OUT
     python -m grader report OUT       write OUT/report.html (and its PNGs) from the grades in OUT
