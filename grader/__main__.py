@@ -2,9 +2,12 @@
 
     python -m grader build            regenerate exercises/ (and the course notebooks) from solutions/
     python -m grader build --check    exit 1 if anything generated is out of date
-    python -m grader grade SUB [SUB ...] --out DIR [--jobs N] [--force] [--no-sandbox]
+    python -m grader grade SUB [SUB ...] --out DIR [--jobs N] [--force] [--no-sandbox] [--no-report]
                                       grade folders or .zip files holding an exercises/ package
     python -m grader release OUT      write the student release (stubs, visible tests, sample) into OUT
+    python -m grader report OUT       write OUT/report.html (and its PNGs) from the grades in OUT
+    python -m grader gradescope OUT.zip [--per exercise|check] [--hidden-visibility V]
+                                      write a Gradescope autograder bundle
 """
 
 from __future__ import annotations
@@ -31,9 +34,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_cmd.add_argument("--submission-seconds", type=float, default=180.0, help="time limit per submission")
     grade_cmd.add_argument("--memory-mb", type=int, default=2048, help="memory limit per submission")
     grade_cmd.add_argument("--force", action="store_true", help="grade again the submissions already graded in --out with the same files and grader")
+    grade_cmd.add_argument("--no-report", action="store_true", help="do not write the class report (report.html) at the end")
     grade_cmd.add_argument("--no-sandbox", action="store_true", help="run the code without the bubblewrap sandbox: ONLY for code you trust (your own tests)")
+    report_cmd = commands.add_parser("report", help="write the class report: score histogram, exercises, checks, common bugs")
+    report_cmd.add_argument("out", type=Path, help="the --out folder of `grade`")
     release_cmd = commands.add_parser("release", help="write the student release: no solutions, no hidden checks")
     release_cmd.add_argument("out", type=Path, help="a new folder")
+    gradescope_cmd = commands.add_parser("gradescope", help="write a Gradescope autograder bundle (setup.sh, run_autograder, the kit)")
+    gradescope_cmd.add_argument("out", type=Path, help="the .zip to upload to Gradescope")
+    gradescope_cmd.add_argument("--per", choices=("exercise", "check"), default="exercise",
+                                help="one Gradescope test per exercise (default) or per hidden check")
+    gradescope_cmd.add_argument("--hidden-visibility", choices=("after_published", "visible", "hidden", "after_due_date"),
+                                default="after_published", help="when learners see the results (default after_published)")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -64,6 +76,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             note = f"  ({report.problem})" if report.problem else ""
             print(f"{report.submission:<30} {report.score:>3} / {MAX_SCORE}  bonus {report.bonus}{note}")
         print(f"grades: {args.out / 'grades.csv'}; feedback: {args.out}/<submission>/feedback.md")
+        if not args.no_report:
+            from .classreport import write_report
+
+            print(f"class report: {write_report(args.out)}")
+        return 0
+    if args.command == "report":
+        from .classreport import write_report
+
+        try:
+            print(f"wrote {write_report(args.out)}")
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
         return 0
     if args.command == "release":
         from .release import release
@@ -74,6 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(error, file=sys.stderr)
             return 2
         print(f"wrote {len(files)} files to {args.out}")
+        return 0
+    if args.command == "gradescope":
+        from .gradescope import bundle
+
+        try:
+            entries = bundle(args.out, per=args.per, visibility=args.hidden_visibility)
+        except ValueError as error:
+            parser.error(str(error))
+        print(f"wrote {args.out} ({len(entries)} files): upload it as the assignment's autograder on Gradescope")
         return 0
     return 2
 

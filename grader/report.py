@@ -84,20 +84,28 @@ def feedback_markdown(report: Report) -> str:
         lines += [f"Your submission could not be graded: {_one_line(report.problem)}.", ""]
     for key, exercise in EXERCISE_BY_KEY.items():
         got, top = report.by_exercise[key]
-        lines += [f"## {exercise.label}: {exercise.title} — {got} / {top}", ""]
-        failed = [r for r in report.results if r.exercise == key and not r.passed]
-        if not failed:
-            lines += ["Every check passed.", ""]
-            continue
-        if got == 0 and all("not started:" in r.message for r in failed):
-            lines += [f"Not started: {exercise.module}.py still raises NotImplementedError in {', '.join(exercise.targets)}.", ""]
-            continue
-        lines += cause_lines(report.diagnoses, key) + problem_lines(failed) + [""]
-    if report.output.strip():
-        shown = PRINTABLE.sub("?", "\n".join(report.output.strip().splitlines()[:20]))
-        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", shown)), default=0))
-        lines += ["## What your code printed (first lines)", "", fence, shown, fence, ""]
-    return "\n".join(lines)
+        lines += [f"## {exercise.label}: {exercise.title} — {got} / {top}", "", *exercise_feedback(report, key), ""]
+    return "\n".join(lines + printed_markdown(report))
+
+
+def exercise_feedback(report: Report, key: str) -> list[str]:
+    """One exercise's feedback in Markdown: all passed, not started, or its likely cause and a line per distinct problem."""
+    exercise = EXERCISE_BY_KEY[key]
+    failed = [r for r in report.results if r.exercise == key and not r.passed]
+    if not failed:
+        return ["Every check passed."]
+    if report.by_exercise[key][0] == 0 and all("not started:" in r.message for r in failed):
+        return [f"Not started: {exercise.module}.py still raises NotImplementedError in {', '.join(exercise.targets)}."]
+    return cause_lines(report.diagnoses, key) + problem_lines(failed)
+
+
+def printed_markdown(report: Report) -> list[str]:
+    """The first lines the learner's code printed, fenced so that nothing in them can format the page."""
+    if not report.output.strip():
+        return []
+    shown = PRINTABLE.sub("?", "\n".join(report.output.strip().splitlines()[:20]))
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", shown)), default=0))
+    return ["## What your code printed (first lines)", "", fence, shown, fence, ""]
 
 
 def exercise_summary(results: Sequence[CheckResult], diagnoses: Sequence[Diagnosis], exercise: str) -> tuple[int, str]:

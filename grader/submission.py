@@ -91,6 +91,25 @@ def read(submission: Path, caps: Caps = Caps()) -> Package:
     return Package(chosen)
 
 
+def read_loose(folder: Path, caps: Caps = Caps()) -> Package:
+    """The ``*.py`` files at the top of ``folder``, as the package: for a learner who uploaded only the files.
+
+    The whole folder is checked as ``read`` checks one (no links, no special
+    files, the caps), so a link named ``attention.py`` cannot smuggle in a
+    file of the grader's machine.
+
+    Raises:
+        SubmissionError: for anything that is not a clean folder, or one without a top-level ``.py`` file.
+    """
+    if folder.is_symlink() or not folder.is_dir():
+        raise SubmissionError(f"{folder} is not a folder")
+    files = _read_folder(folder, caps)
+    chosen = {path.name: content for path, content in files.items() if len(path.parts) == 1 and MODULE_NAME.match(path.name)}
+    if not chosen:
+        raise SubmissionError(f"no Python files at the top of {folder.name}")
+    return Package(chosen)
+
+
 def _find_package(files: dict[PurePosixPath, bytes]) -> PurePosixPath | None:
     """The shallowest folder named ``exercises`` holding a ``.py`` file, at most three folders down."""
     found = sorted({p.parent for p in files if p.suffix == ".py" and p.parent.name == "exercises" and len(p.parent.parts) <= 4},
