@@ -22,6 +22,8 @@ class Exercise:
         module: the module of ``exercises/`` (and ``solutions/``) it lives in.
         targets: the functions and methods whose bodies the learner writes.
         points: its share of the 100 points (the bonus is extra).
+        uses: the keys of earlier exercises whose code its visible tests run (a bug
+            there fails these tests too).
     """
 
     number: int | str
@@ -30,6 +32,7 @@ class Exercise:
     module: str
     targets: tuple[str, ...]
     points: int
+    uses: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -47,12 +50,13 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise(3, "embedding", "embedding lookup", "embedding", ("embedding_lookup",), 10),
     Exercise(4, "attention", "self-attention", "attention", ("masked_softmax", "attention_weights", "self_attention"), 20),
     Exercise(5, "positional", "positional embedding", "positional", ("PositionalEmbedding.__init__", "PositionalEmbedding.forward"), 10),
-    Exercise(6, "qkv", "queries, keys and values", "attention", ("SelfAttention.__init__", "SelfAttention.forward"), 20),
+    Exercise(6, "qkv", "queries, keys and values", "attention", ("SelfAttention.__init__", "SelfAttention.forward"), 20, ("attention",)),
     Exercise(
         7, "classifier", "Transformer block and classifier", "classifier",
         ("TransformerBlock.__init__", "TransformerBlock.forward", "TransformerClassifier.__init__",
          "TransformerClassifier.forward", "pool_tokens"),
         20,
+        ("padding", "attention", "positional", "qkv"),
     ),
     Exercise("bonus", "sinusoidal", "sinusoidal encoding", "positional", ("sinusoidal_encoding",), 5),
 )

@@ -69,6 +69,7 @@ class Progress:
     failed: int = 0
     not_started: int = 0
     waiting_for: set[str] = field(default_factory=set)
+    blocked_by: set[str] = field(default_factory=set)
 
     @property
     def total(self) -> int:
@@ -130,6 +131,10 @@ class Tutor:
     def table(self, width: int) -> list[str]:
         """The progress table and its closing lines, fitted to ``width`` columns."""
         shown = [(e, self.progress[e.key]) for e in EXERCISES if e.key in self.progress]
+        for exercise, progress in shown:  # in course order, so an earlier exercise's blockers are known
+            # A failing test may fail because of an earlier exercise this one uses: the root of the chain comes first.
+            failing = [(e, p) for e, p in shown if e.key in exercise.uses and p.failed] if progress.failed else []
+            progress.blocked_by = set().union(*(p.blocked_by or {e.label} for e, p in failing))
         lines, short = fit_table(shown, width)
         unfinished = [(e, p) for e, p in shown if p.passed < p.total]
         if short and unfinished:
@@ -171,6 +176,9 @@ def status(exercise: Exercise, progress: Progress, short: bool = False) -> str:
         return "not started" if short else f"not started: {what_to_write(exercise)} in {exercise.module}.py"
     if progress.waiting_for:
         return f"finish {', '.join(sorted(progress.waiting_for))} first"
+    if progress.blocked_by:
+        blocked = sorted(progress.blocked_by)
+        return f"{blocked[0]} is failing: fix it first" if len(blocked) == 1 else f"{', '.join(blocked)} are failing: fix them first"
     return ", ".join(part for part in (
         f"{progress.failed} failing" if progress.failed else "",
         f"{progress.not_started} not started" if progress.not_started else "",
@@ -199,7 +207,9 @@ class Column:
 def layouts(shown: list[tuple[Exercise, Progress]]):
     """The table's layouts, widest first, each with whether its statuses are short (then a ``next:`` line says the rest)."""
     def points(exercise: Exercise, progress: Progress) -> int:
-        return round(exercise.points * progress.passed / progress.total) if progress.total else 0
+        # Failures an earlier exercise may cause are not counted against this one.
+        counted = progress.total - (progress.failed if progress.blocked_by else 0)
+        return round(exercise.points * progress.passed / counted) if counted else 0
 
     base = [
         Column("#".rjust(5), [str(e.number).rjust(5) for e, _ in shown], gap=0),

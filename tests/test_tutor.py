@@ -75,3 +75,29 @@ def test_closing_line_keeps_the_training_command_whole():
 def test_table_title_names_whose_code_ran():
     """The header says "your exercises" or "the reference (solutions)", not "exercises (exercises)"."""
     assert (run_name("exercises"), run_name("solutions")) == ("your exercises", "the reference (solutions)")
+
+
+def test_an_exercise_whose_earlier_exercise_fails_says_fix_that_first():
+    """Exercise 6's failures with Exercise 4 failing read "Exercise 4 is failing: fix it first" and cost no estimated points."""
+    tutor = tutor_with({"attention": Progress(passed=7, failed=3), "qkv": Progress(passed=6, failed=4), "vocab": Progress(passed=2, failed=1)})
+    lines = tutor.table(200)
+    qkv = next(line for line in lines if "queries, keys and values" in line)
+    assert "Exercise 4 is failing: fix it first" in qkv and "20/20" in qkv
+    assert "fix it first" not in next(line for line in lines if "self-attention" in line)
+
+
+def test_a_real_bug_in_attention_is_reported_once_in_the_visible_tests(tmp_path):
+    """With softmax over the wrong dimension, pytest's table blames Exercise 4 and tells Exercise 6 and 7 to wait for it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from grader.mutants import load_mutants, write_package
+
+    write_package(tmp_path / "buggy", next(m for m in load_mutants() if m.id == "softmax-over-columns"))
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-m", "pytest", "exercises", "--impl", "buggy", "-q", "-p", "no:cacheprovider"],
+                            cwd=root, capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path), "COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    qkv = next(line for line in result.stdout.splitlines() if "queries, keys and values" in line)
+    classifier = next(line for line in result.stdout.splitlines() if "Transformer block and classifier" in line)
+    assert "Exercise 4 is failing: fix it first" in qkv and "Exercise 4 is failing" in classifier, result.stdout[-3000:]
