@@ -74,7 +74,7 @@ def test_report_page_shows_the_numbers_and_existing_figures(graded):
     assert images == ["report-scores.png", "report-exercises.png", "report-checks.png", "report-bugs.png"]
     for image in images:
         assert (graded / image).read_bytes().startswith(b"\x89PNG")
-    assert "Mean score <b>85.7</b>, median 80, lowest 77, highest 100" in page  # 100, 80, 77
+    assert "Mean score <b>86.0</b>, median 80, lowest 78, highest 100" in page  # 100, 80, 78
     assert "Exercise 4: self-attention</b> (33% of its points" in page
     assert "<b>softmax-over-columns</b> in 2 of 3 submissions" in page
     assert "ben, cat&lt;script&gt;" in page and "<script>" not in page

@@ -101,3 +101,18 @@ def test_a_real_bug_in_attention_is_reported_once_in_the_visible_tests(tmp_path)
     qkv = next(line for line in result.stdout.splitlines() if "queries, keys and values" in line)
     classifier = next(line for line in result.stdout.splitlines() if "Transformer block and classifier" in line)
     assert "Exercise 4 is failing: fix it first" in qkv and "Exercise 4 is failing" in classifier, result.stdout[-3000:]
+
+
+def test_a_call_that_does_not_raise_is_named_in_the_failure():
+    """must_raise says which call must raise what; a stub's NotImplementedError passes through as "not started"."""
+    from exercises.tests.checks import must_raise
+
+    with pytest.raises(pytest.fail.Exception, match=r"build_vocab\(\.\.\., max_size=1\) must raise ValueError, but it raised nothing"):
+        with must_raise(ValueError, "build_vocab(..., max_size=1)"):
+            pass
+    with pytest.raises(pytest.fail.Exception, match="but it raised TypeError: wrong"):
+        with must_raise(ValueError, "f()"):
+            raise TypeError("wrong")
+    with pytest.raises(NotImplementedError):
+        with must_raise(ValueError, "f()"):
+            raise NotImplementedError("Exercise 1 (build_vocab): ...")

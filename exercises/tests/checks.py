@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
 import torch
 
 # torch.testing.assert_close's default tolerances for these dtypes.
@@ -30,3 +34,20 @@ def expect_close(actual: object, expected: torch.Tensor, hint: str, **tolerances
 def expect_equal(actual: object, expected: object, hint: str) -> None:
     """Plain equality with a hint, for lists and ints."""
     assert actual == expected, f"{hint}\nexpected {expected!r}\n     got {actual!r}"
+
+
+@contextmanager
+def must_raise(error: type[Exception], call: str) -> Iterator[pytest.ExceptionInfo]:
+    """``pytest.raises`` whose failure names the call and the error it must raise, not "DID NOT RAISE".
+
+    A stub's NotImplementedError passes through, so the test reads as not started.
+    """
+    try:
+        with pytest.raises(error) as info:
+            yield info
+    except pytest.fail.Exception:
+        pytest.fail(f"{call} must raise {error.__name__}, but it raised nothing", pytrace=False)
+    except NotImplementedError:
+        raise
+    except Exception as other:
+        pytest.fail(f"{call} must raise {error.__name__}, but it raised {type(other).__name__}: {other}", pytrace=False)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .checks import expect_equal
+from .checks import expect_equal, must_raise
 
 pytestmark = pytest.mark.vocab
 
@@ -83,7 +83,19 @@ def test_min_freq_drops_rare_words(vocab):
 
 def test_build_vocab_rejects_impossible_sizes(vocab):
     """max_size below 2 or min_freq below 1 is a ValueError."""
-    with pytest.raises(ValueError):
+    with must_raise(ValueError, "build_vocab(..., max_size=1)"):
         vocab.build_vocab([["a"]], max_size=1)
-    with pytest.raises(ValueError):
+    with must_raise(ValueError, "build_vocab(..., min_freq=0)"):
         vocab.build_vocab([["a"]], min_freq=0)
+
+
+def test_build_vocab_counts_every_occurrence(vocab):
+    """A token's count is how often it occurs, not in how many reviews: 4 x zebra beats 3 reviews with apple."""
+    corpus = [["zebra", "zebra", "zebra", "zebra"], ["apple"], ["apple"], ["apple"]]
+    expect_equal(vocab.build_vocab(corpus).itos, ["<pad>", "<unk>", "zebra", "apple"], "count every occurrence of a token (Counter.update on each list)")
+
+
+def test_the_text_of_a_special_token_gets_no_second_id(vocab):
+    """A review that contains the literal "<pad>" or "<unk>" does not give them a second entry."""
+    built = vocab.build_vocab([["<pad>", "film", "<unk>", "<pad>"]])
+    expect_equal(built.itos, ["<pad>", "<unk>", "film"], "leave <pad> and <unk> out of the counted tokens: they already have ids 0 and 1")

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from .checks import expect_close, expect_equal
+from .checks import expect_close, expect_equal, must_raise
 
 pytestmark = pytest.mark.padding
 
@@ -39,7 +39,7 @@ def test_pad_id_is_the_fill_value(padding):
 def test_rejects_a_max_len_that_is_not_positive(padding):
     """max_len of 0 or less is a ValueError."""
     for bad in (0, -3):
-        with pytest.raises(ValueError):
+        with must_raise(ValueError, f"pad_sequences(..., max_len={bad!r})"):
             padding.pad_sequences([[1, 2]], max_len=bad)
 
 
@@ -54,3 +54,10 @@ def test_mask_uses_the_given_pad_id(padding):
     """With pad_id=2, id 0 is a real token and 2 is padding."""
     mask = padding.padding_mask(torch.tensor([[0, 2, 2]]), pad_id=2)
     expect_close(mask, torch.tensor([[True, False, False]]), "compare with pad_id, not with 0")
+
+
+def test_the_lists_given_are_not_changed(padding):
+    """pad_sequences builds a new tensor; the caller's lists keep their length."""
+    seqs = [[5, 6, 7], [8]]
+    padding.pad_sequences(seqs, pad_id=0)
+    expect_equal(seqs, [[5, 6, 7], [8]], "do not append the padding to the lists you were given: copy them, or fill a new tensor")

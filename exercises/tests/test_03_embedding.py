@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from .checks import expect_close
+from .checks import expect_close, must_raise
 
 pytestmark = pytest.mark.embedding
 
@@ -47,7 +47,7 @@ def test_gradient_flows_into_the_rows_that_were_used(embedding, weight):
 def test_rejects_ids_outside_the_vocabulary(embedding, weight):
     """An id outside [0, vocab) is an IndexError naming the id and the vocabulary size."""
     for bad in (4, -1):
-        with pytest.raises(IndexError) as error:
+        with must_raise(IndexError, f"embedding_lookup(ids with the id {bad}, a table of {len(weight)} rows)") as error:
             embedding.embedding_lookup(torch.tensor([0, bad]), weight)
         message = str(error.value)
         assert str(bad) in message and "4" in message, f"the message should name the id {bad} and the size 4, got: {message!r}"
@@ -55,5 +55,5 @@ def test_rejects_ids_outside_the_vocabulary(embedding, weight):
 
 def test_rejects_ids_that_are_not_integers(embedding, weight):
     """Float ids are a TypeError."""
-    with pytest.raises(TypeError):
+    with must_raise(TypeError, "embedding_lookup(float ids, weight)"):
         embedding.embedding_lookup(torch.tensor([0.0, 1.0]), weight)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from .checks import expect_close
+from .checks import expect_close, must_raise
 
 pytestmark = pytest.mark.positional
 
@@ -41,7 +41,7 @@ def test_keeps_the_word_vectors(positional, seeded):
 
 def test_rejects_reviews_longer_than_max_len(positional):
     """T > max_len is a ValueError: there is no vector for that position."""
-    with pytest.raises(ValueError):
+    with must_raise(ValueError, "PositionalEmbedding(max_len=4, k=3) on a review of T=5"):
         positional.PositionalEmbedding(4, 3)(torch.zeros(1, 5, 3))
 
 
@@ -56,3 +56,14 @@ def test_positions_break_permutation_equivariance(positional, attention, seeded)
     assert not torch.allclose(shuffled_first, shuffled_after, atol=1e-4), (
         "output is unchanged when the words are shuffled — did you add the positions?"
     )
+
+
+def test_the_position_table_learns(positional, seeded):
+    """A backward pass reaches the position table, and x itself is not changed in place."""
+    pe = positional.PositionalEmbedding(5, 3)
+    x = torch.randn(2, 4, 3, generator=seeded)
+    before = x.clone()
+    pe(x).sum().backward()
+    assert pe.embedding.weight.grad is not None, "the table got no gradient: keep it a trainable nn.Embedding (no requires_grad_(False), no .detach())"
+    expect_close(pe.embedding.weight.grad[:4], torch.full((4, 3), 2.0), "each of the first T rows gets the gradient of every review (2 here)")
+    expect_close(x, before, "x was changed in place: return x + positions, not x += positions")

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from .checks import expect_close
+from .checks import expect_close, must_raise
 from .conftest import worked_weights
 
 pytestmark = pytest.mark.qkv
@@ -37,7 +37,7 @@ def test_has_four_linear_maps_of_size_k(attention):
 
 def test_rejects_k_that_heads_do_not_divide(attention):
     """k % heads != 0 is a ValueError: the heads split the k features evenly."""
-    with pytest.raises(ValueError):
+    with must_raise(ValueError, "SelfAttention(7, heads=2)"):
         attention.SelfAttention(7, heads=2)
 
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from .checks import expect_close
+from .checks import expect_close, must_raise
 
 pytestmark = pytest.mark.classifier
 
@@ -125,5 +125,13 @@ def test_gradients_reach_every_parameter(classifier):
 
 def test_rejects_an_unknown_pooling(classifier):
     """pool must be "mean" or "max"."""
-    with pytest.raises(ValueError):
+    with must_raise(ValueError, 'TransformerClassifier(..., pool="sum")'):
         classifier.TransformerClassifier(vocab_size=20, k=8, heads=2, depth=1, max_len=6, pool="sum")
+
+
+def test_eval_mode_turns_dropout_off(classifier):
+    """In eval mode a model with dropout gives the same logits twice."""
+    torch.manual_seed(0)
+    model = classifier.TransformerClassifier(vocab_size=20, k=8, heads=2, depth=1, max_len=6, dropout=0.5).eval()
+    ids = torch.tensor([[3, 4, 5, 0], [6, 7, 0, 0]])
+    expect_close(model(ids), model(ids), "dropout is still on in eval mode: use nn.Dropout modules (or F.dropout with training=self.training)")

@@ -77,3 +77,16 @@ def gradients_reach_every_parameter(impl):
 @check("classifier", "a pool other than \"mean\" or \"max\" raises a ValueError")
 def rejects_an_unknown_pool(impl):
     return [outcome(lambda: impl.classifier.TransformerClassifier(**SETTINGS, pool="sum"))]
+
+
+@check("classifier", "in eval mode dropout is off: with dropout=0.5 two passes give the same logits, those of the reference")
+def eval_mode_has_no_dropout(impl):
+    model = _classifier(impl, dropout=0.5)
+    ids = _batch(seed=4)
+    return model(ids), model(ids)
+
+
+@check("classifier", "ff_mult sets the feed-forward width: a block with ff_mult=2 computes with its (2k, k) layers")
+def ff_mult_is_honoured(impl):
+    block = loaded(impl.classifier.TransformerBlock(8, 2, ff_mult=2), block_state(8, 2, seed=5))
+    return block(randn(2, 4, 8, seed=6), padded_mask([4, 2], 4))

@@ -65,3 +65,11 @@ def _padded_batch(seed: int) -> torch.Tensor:
     for row, length in enumerate((7, 3, 1, 5)):
         ids[row, length:] = 0
     return ids
+
+
+@check("padding", "pad_sequences leaves the lists it is given unchanged (no padding appended to them in place)")
+def lists_are_not_modified(impl):
+    seqs = [[5, 6, 7], [8], [], [9, 10]]
+    before = [list(s) for s in seqs]
+    padded = impl.padding.pad_sequences(seqs, max_len=3, pad_id=2)
+    return padded, seqs == before

@@ -42,3 +42,13 @@ def rejects_reviews_longer_than_max_len(impl):
 @check("positional", "float64 in gives float64 out (after .double())")
 def float64_stays_float64(impl):
     return _positions(impl).double()(randn(2, 3, 4, seed=7, dtype=torch.float64))
+
+
+@check("positional", "the position table learns: one backward pass gives it the summed gradient of its rows, and x is not changed in place")
+def table_learns_and_x_is_unchanged(impl):
+    pe = _positions(impl).train()
+    x = randn(3, 5, 4, seed=8)
+    before = x.clone()
+    (pe(x) * randn(3, 5, 4, seed=9)).sum().backward()
+    grad = pe.embedding.weight.grad
+    return grad, torch.equal(x, before)

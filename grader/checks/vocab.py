@@ -71,3 +71,16 @@ def lookup_does_not_grow_the_vocabulary(impl):
 def vocab_rejects_impossible_sizes(impl):
     corpus = [["a", "b"]]
     return [outcome(lambda: impl.vocab.build_vocab(corpus, **kwargs).itos) for kwargs in ({"max_size": 1}, {"max_size": 0}, {"min_freq": 0})]
+
+
+@check("vocab", "build_vocab counts every occurrence of a token, not the number of reviews it appears in")
+def counts_every_occurrence(impl):
+    corpus = [["zebra", "zebra", "zebra", "zebra"], ["apple", "moon"], ["apple", "moon"], ["apple"]]
+    return impl.vocab.build_vocab(corpus).itos
+
+
+@check("vocab", "a review containing the literal text <pad> or <unk> gives neither a second id")
+def specials_in_a_review_get_no_second_id(impl):
+    tokens = [impl.vocab.tokenize("the <pad> was <unk> , <pad>"), ["<unk>", "<pad>", "film"]]
+    vocab = impl.vocab.build_vocab([t for t in tokens if isinstance(t, list)])
+    return vocab.itos, [vocab[t] for t in ("<pad>", "<unk>")]
