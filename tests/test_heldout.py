@@ -44,3 +44,25 @@ def test_apply_names_the_bug_when_a_find_text_is_missing():
     bug = {"id": "no-such-text", "module": "vocab", "edits": [["this text is not in vocab.py", ""]]}
     with pytest.raises(ValueError, match="no-such-text"):
         apply(bug, SOLUTIONS)
+
+
+def test_every_judgement_is_of_a_catalogued_bug():
+    """A verdict in judgements.toml names a bug of bugs.toml and says both named and wrong."""
+    from tests.heldout.measure import load_judgements
+
+    ids = {b["id"] for b in BUGS}
+    judgements = load_judgements()
+    assert set(judgements) <= ids
+    assert all(isinstance(j.get("named"), bool) and isinstance(j.get("wrong"), bool) for j in judgements.values())
+
+
+def test_hints_are_read_one_by_one_from_failed_checks_of_the_exercise():
+    """Each "Likely cause" of a failed check of the exercise is one hint; passed checks and other exercises add none."""
+    from tests.heldout.measure import hints_of
+
+    results = {"tests": [
+        {"exercise": "qkv", "passed": False, "message": "x. What happened: y (a.b) Likely cause: first one. Likely cause: second, with a.dot."},
+        {"exercise": "qkv", "passed": True, "message": "passed Likely cause: never."},
+        {"exercise": "vocab", "passed": False, "message": "z Likely cause: elsewhere."},
+    ]}
+    assert hints_of(results, "qkv") == ["first one", "second, with a.dot"]
