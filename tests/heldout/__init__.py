@@ -1,0 +1,51 @@
+"""The held-out catalogue of learner bugs (``bugs.toml``) and how to apply one.
+
+The catalogue was written from the docstrings alone, before its author read
+the grader's diagnosis, so that it measures the feedback on mistakes the
+grader was not tuned for. ``measure.py`` grades every entry.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 has no tomllib
+    import tomli as tomllib
+
+CATALOGUE = Path(__file__).with_name("bugs.toml")
+FIELDS = ("id", "exercise", "module", "edits", "cause")
+
+
+def load_bugs(path: Path = CATALOGUE) -> list[dict]:
+    """Every bug of the catalogue, in file order; a missing field or a repeated id is a ValueError."""
+    bugs = tomllib.loads(path.read_text(encoding="utf-8"))["bug"]
+    seen: set[str] = set()
+    for bug in bugs:
+        missing = [f for f in FIELDS if f not in bug]
+        if missing:
+            raise ValueError(f"bug {bug.get('id', '?')!r} lacks {missing}")
+        if bug["id"] in seen:
+            raise ValueError(f"bug id {bug['id']!r} is used twice")
+        seen.add(bug["id"])
+    return bugs
+
+
+def apply(bug: dict, solutions_dir: Path | str) -> str:
+    """The source of ``solutions_dir/<module>.py`` with the bug's edits made, in order.
+
+    Raises:
+        ValueError: naming the bug, when a find text does not occur exactly
+            once in the source as it stands at that edit.
+    """
+    source = (Path(solutions_dir) / f"{bug['module']}.py").read_text(encoding="utf-8")
+    for number, (find, replace) in enumerate(bug["edits"], 1):
+        count = source.count(find)
+        if count != 1:
+            raise ValueError(
+                f"bug {bug['id']!r}, edit {number}: the find text occurs {count} times "
+                f"in {bug['module']}.py, not once: {find[:60]!r}"
+            )
+        source = source.replace(find, replace)
+    return source

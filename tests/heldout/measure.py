@@ -1,0 +1,243 @@
+"""Grade every bug of the held-out catalogue and write a table of how the grader does.
+
+    python -m tests.heldout.measure --out DIR [--no-visible] [--jobs 2]
+
+For each bug, a submission ``DIR/submissions/<id>/exercises/`` holds the
+reference's exercise modules with the bug's edits; ``python -m grader grade``
+grades them all into ``DIR/grades/``. Per bug the table records:
+
+- lost: the bug's exercise scored below its maximum;
+- hints: the "Likely cause" hints of that exercise's failed checks;
+- named / wrong: whether a hint describes the bug's cause, or a different
+  mistake. A program cannot judge that, so the verdicts are read from
+  ``judgements.toml`` (written by a person reading the hints next to the
+  causes); a bug with hints but no verdict there is marked "?";
+- twin: the entry of the grader's own catalogue (``grader/mutants.toml``)
+  whose edited source is the same as the bug's, whitespace aside, if any.
+  The issue's targets are about bugs no catalogue lists, so the rates are
+  given for all bugs and for those without a twin;
+- visible: the bug passes every test of ``pytest exercises`` (run with
+  ``--impl`` on a copy of the submission under a package name of its own).
+
+The table is written to ``DIR/RESULTS.md`` and the raw rows to ``DIR/rows.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from exercises.catalogue import EXERCISES, exercise_modules
+
+from . import apply, load_bugs, tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+SOLUTIONS = ROOT / "solutions"
+JUDGEMENTS = Path(__file__).with_name("judgements.toml")
+HINT = re.compile(r" Likely cause: (.*?)\.(?= Likely cause: |$)", re.S)
+
+
+def build_submission(bug: dict, folder: Path) -> Path:
+    """``folder/exercises/``: the reference's exercise modules with ``bug`` applied."""
+    package = folder / "exercises"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    for module in exercise_modules():
+        shutil.copyfile(SOLUTIONS / f"{module}.py", package / f"{module}.py")
+    (package / f"{bug['module']}.py").write_text(apply(bug, SOLUTIONS), encoding="utf-8")
+    return folder
+
+
+def package_name(bug: dict) -> str:
+    """An importable name for the bug's copy: ``pytest --impl`` imports ``<name>.<module>``."""
+    return "heldout_" + re.sub(r"\W", "_", bug["id"])
+
+
+def visible_tests_pass(bug: dict, submission: Path, packages: Path) -> bool:
+    """Whether the bug passes every visible test; ``-x`` stops at the first failure, which is all we need."""
+    target = packages / package_name(bug)
+    shutil.copytree(submission / "exercises", target)
+    env = {**os.environ, "PYTHONPATH": str(packages)}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "exercises", "--impl", package_name(bug), "-x", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    return run.returncode == 0
+
+
+def hints_of(results: dict, exercise: str) -> list[str]:
+    """The distinct "Likely cause" hints in the messages of ``exercise``'s failed checks."""
+    found: list[str] = []
+    for check in results.get("tests", []):
+        if check.get("exercise") == exercise and not check.get("passed"):
+            for hint in HINT.findall(check.get("message", "")):
+                if hint not in found:
+                    found.append(hint)
+    return found
+
+
+def catalogue_twins(bugs: list[dict]) -> dict[str, str | None]:
+    """Per bug id, the grader's catalogued bug with the same edited source (whitespace aside), or None."""
+    try:
+        from grader.mutants import load_mutants
+    except ImportError:  # a grader without a catalogue: nothing is listed twice
+        return {b["id"]: None for b in bugs}
+    squeeze = lambda text: re.sub(r"\s+", "", text)  # noqa: E731
+    known = {(m.module, squeeze(m.source())): m.id for m in load_mutants()}
+    return {b["id"]: known.get((b["module"], squeeze(apply(b, SOLUTIONS)))) for b in bugs}
+
+
+def load_judgements(path: Path = JUDGEMENTS) -> dict[str, dict]:
+    """Per bug id: ``named`` and ``wrong`` (bools) and a ``note``, as read by a person."""
+    if not path.exists():
+        return {}
+    return {j["id"]: j for j in tomllib.loads(path.read_text(encoding="utf-8")).get("judgement", [])}
+
+
+def measure(out: Path, jobs: int, visible: bool, only: list[str] | None = None) -> None:
+    """Build and grade every bug's submission (or those in ``only``); run the visible tests unless told not to."""
+    bugs = [b for b in load_bugs() if not only or b["id"] in only]
+    if only and len(bugs) != len(set(only)):
+        raise SystemExit(f"no such bugs: {sorted(set(only) - {b['id'] for b in bugs})}")
+    submissions = out / "submissions"
+    for bug in bugs:
+        build_submission(bug, submissions / bug["id"])
+    grades = out / "grades"
+    subprocess.run(
+        [sys.executable, "-m", "grader", "grade", *[str(submissions / b["id"]) for b in bugs],
+         "--out", str(grades), "--jobs", str(jobs)],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=(out / "grade.log").open("w"),
+    )
+    passes: dict[str, bool | None] = {b["id"]: None for b in bugs}
+    if visible:
+        packages = out / "packages"
+        packages.mkdir()
+        with ThreadPoolExecutor(jobs) as pool:
+            for bug, passed in zip(bugs, pool.map(lambda b: visible_tests_pass(b, submissions / b["id"], packages), bugs)):
+                passes[bug["id"]] = passed
+    (out / "visible.json").write_text(json.dumps(passes, indent=1), encoding="utf-8")
+
+
+def tabulate(out: Path) -> list[dict]:
+    """One row per bug from the grades and visible-test results in ``out``, with the judgements."""
+    grades = out / "grades"
+    # visible.json lists the bugs this run measured, --only or not.
+    passes = json.loads((out / "visible.json").read_text(encoding="utf-8"))
+    bugs = [b for b in load_bugs() if b["id"] in passes]
+    judgements = load_judgements()
+    twins = catalogue_twins(bugs)
+    rows = []
+    for bug in bugs:
+        results = json.loads((grades / bug["id"] / "results.json").read_text(encoding="utf-8"))
+        score = results["exercises"][bug["exercise"]]
+        hints = hints_of(results, bug["exercise"])
+        verdict = judgements.get(bug["id"], {})
+        rows.append({
+            "id": bug["id"], "exercise": bug["exercise"], "cause": bug["cause"],
+            "points": score["points"], "max_points": score["max_points"],
+            "lost": score["points"] < score["max_points"],
+            "hints": hints,
+            # Without hints there is nothing to judge: neither named nor wrong.
+            "named": bool(hints) and verdict.get("named"),
+            "wrong": bool(hints) and verdict.get("wrong"),
+            "note": verdict.get("note", ""),
+            "twin": twins[bug["id"]],
+            "visible": passes.get(bug["id"]),
+        })
+    return rows
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100 * part / whole:.0f}%)" if whole else "0/0"
+
+
+def mark(value) -> str:
+    return {True: "yes", False: "no", None: "?"}.get(value, "?")
+
+
+def summary(rows: list[dict]) -> list[str]:
+    """The rates, for every bug and for those the grader's catalogue does not list."""
+    unlisted = [r for r in rows if r["twin"] is None]
+    measures = [
+        ("lose points in their exercise", lambda r: r["lost"]),
+        ('get any "Likely cause" hint', lambda r: bool(r["hints"])),
+        ("named correctly", lambda r: r["named"] is True),
+        ("given a wrong name", lambda r: r["wrong"] is True),
+    ]
+    if all(r["visible"] is not None for r in rows):
+        measures.append(("pass every visible test", lambda r: r["visible"]))
+    lines = [f"| | all bugs | not in the grader's catalogue |", "|---|---|---|",
+             f"| bugs | {len(rows)} | {len(unlisted)} |"]
+    for name, test in measures:
+        lines.append(f"| {name} | {percent(sum(map(test, rows)), len(rows))} | {percent(sum(map(test, unlisted)), len(unlisted))} |")
+    unjudged = [r["id"] for r in rows if r["hints"] and (r["named"] is None or r["wrong"] is None)]
+    if unjudged:
+        lines.append(f"| hints not yet judged | {len(unjudged)}: {', '.join(unjudged)} | |")
+    return lines
+
+
+def grader_commit() -> str:
+    """The last commit that changed what is measured (the grader, the reference or the exercises)."""
+    run = subprocess.run(["git", "log", "-1", "--format=%h %cs", "--", "grader", "solutions", "exercises"],
+                         cwd=ROOT, capture_output=True, text=True)
+    return run.stdout.strip() or "unknown"
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["# Held-out learner bugs: how the grader does", "",
+             f"Measured by `python -m tests.heldout.measure` on the grader, reference and exercises of commit {grader_commit()}.",
+             "Named / wrong: verdicts in `judgements.toml`, by a person reading each hint next to the bug's cause.", ""]
+    lines += summary(rows)
+    lines += ["", "Lost no points: " + (", ".join(r["id"] for r in rows if not r["lost"]) or "none") + ".",
+              "", "Given a wrong name: " + (", ".join(r["id"] for r in rows if r["wrong"] is True) or "none") + "."]
+    lines += ["", "Per exercise:", "", "| exercise | bugs | lose points | named | wrong name | pass visible |", "|---|---|---|---|---|---|"]
+    for exercise in EXERCISES:
+        mine = [r for r in rows if r["exercise"] == exercise.key]
+        if mine:
+            lines.append(
+                f"| {exercise.key} | {len(mine)} | {sum(r['lost'] for r in mine)} | {sum(r['named'] is True for r in mine)}"
+                f" | {sum(r['wrong'] is True for r in mine)} | {sum(bool(r['visible']) for r in mine)} |"
+            )
+    lines += ["", "Per bug (points of its exercise; hints as the grader wrote them; verdicts by reading):", "",
+              "| bug | exercise | points | lost | named | wrong | visible pass | grader's twin | hints given | note |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        hints = " / ".join(h.replace("|", "\\|").replace("\n", " ") for h in r["hints"]) or "—"
+        named = mark(r["named"]) if r["hints"] else "no"
+        wrong = mark(r["wrong"]) if r["hints"] else "no"
+        note = r["note"].replace("|", "\\|")
+        lines.append(
+            f"| {r['id']} | {r['exercise']} | {r['points']}/{r['max_points']} | {mark(r['lost'])} | {named} | {wrong}"
+            f" | {mark(r['visible'])} | {r['twin'] or '—'} | {hints} | {note} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="an empty or new folder for the submissions, grades and table")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--no-visible", action="store_true", help="skip running the visible tests on every bug")
+    parser.add_argument("--only", nargs="+", metavar="ID", help="measure only these bugs (a quick check of the script)")
+    parser.add_argument("--tabulate-only", action="store_true",
+                        help="only rebuild the table from an earlier run's --out (after editing judgements.toml)")
+    args = parser.parse_args(argv)
+    if not args.tabulate_only:
+        if args.out.exists() and any(args.out.iterdir()):
+            parser.error(f"{args.out} is not empty")
+        measure(args.out, args.jobs, not args.no_visible, args.only)
+    rows = tabulate(args.out)
+    (args.out / "rows.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    (args.out / "RESULTS.md").write_text(table(rows), encoding="utf-8")
+    print("\n".join(summary(rows)))
+
+
+if __name__ == "__main__":
+    main()
