@@ -46,23 +46,21 @@ def test_apply_names_the_bug_when_a_find_text_is_missing():
         apply(bug, SOLUTIONS)
 
 
-def test_every_judgement_is_of_a_catalogued_bug():
-    """A verdict in judgements.toml names a bug of bugs.toml and says both named and wrong."""
+def test_every_judgement_is_of_a_catalogued_bug_and_cause():
+    """A verdict in judgements.toml pairs a bug of bugs.toml with a cause of the grader's catalogue, and says whether it is correct."""
+    from grader.mutants import load_mutants
     from tests.heldout.measure import load_judgements
 
-    ids = {b["id"] for b in BUGS}
     judgements = load_judgements()
-    assert set(judgements) <= ids
-    assert all(isinstance(j.get("named"), bool) and isinstance(j.get("wrong"), bool) for j in judgements.values())
+    assert {bug for bug, _ in judgements} <= {b["id"] for b in BUGS}
+    assert {cause for _, cause in judgements} <= {m.id for m in load_mutants()}
+    assert all(isinstance(j.get("correct"), bool) for j in judgements.values())
 
 
-def test_hints_are_read_one_by_one_from_failed_checks_of_the_exercise():
-    """Each "Likely cause" of a failed check of the exercise is one hint; passed checks and other exercises add none."""
-    from tests.heldout.measure import hints_of
+def test_causes_are_read_from_the_exercise_diagnoses_and_near_misses():
+    """Named causes come first, then the ones offered as "possibly"; other exercises add none."""
+    from tests.heldout.measure import causes_of
 
-    results = {"tests": [
-        {"exercise": "qkv", "passed": False, "message": "x. What happened: y (a.b) Likely cause: first one. Likely cause: second, with a.dot."},
-        {"exercise": "qkv", "passed": True, "message": "passed Likely cause: never."},
-        {"exercise": "vocab", "passed": False, "message": "z Likely cause: elsewhere."},
-    ]}
-    assert hints_of(results, "qkv") == ["first one", "second, with a.dot"]
+    results = {"diagnoses": [{"exercise": "qkv", "id": "a", "message": "first"}, {"exercise": "vocab", "id": "b", "message": "elsewhere"}],
+               "possible_causes": [{"exercise": "qkv", "id": "c", "message": "maybe"}]}
+    assert causes_of(results, "qkv") == [("a", "first", True), ("c", "maybe", False)]

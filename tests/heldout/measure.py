@@ -7,11 +7,12 @@ reference's exercise modules with the bug's edits; ``python -m grader grade``
 grades them all into ``DIR/grades/``. Per bug the table records:
 
 - lost: the bug's exercise scored below its maximum;
-- hints: the "Likely cause" hints of that exercise's failed checks;
-- named / wrong: whether a hint describes the bug's cause, or a different
-  mistake. A program cannot judge that, so the verdicts are read from
-  ``judgements.toml`` (written by a person reading the hints next to the
-  causes); a bug with hints but no verdict there is marked "?";
+- hints: the causes the grader named for that exercise (``diagnoses`` in
+  results.json) and offered as "possibly" (``possible_causes``);
+- named / wrong: whether a named cause describes the bug's mistake, or a
+  different one. A program cannot judge that, so the verdicts are read from
+  ``judgements.toml`` (a person's reading of each (bug, cause) pair); a pair
+  without a verdict is listed as not yet judged;
 - twin: the entry of the grader's own catalogue (``grader/mutants.toml``)
   whose edited source is the same as the bug's, whitespace aside, if any.
   The issue's targets are about bugs no catalogue lists, so the rates are
@@ -41,7 +42,6 @@ from . import apply, load_bugs, tomllib
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 JUDGEMENTS = Path(__file__).with_name("judgements.toml")
-HINT = re.compile(r" Likely cause: (.*?)\.(?= Likely cause: |$)", re.S)
 
 
 def build_submission(bug: dict, folder: Path) -> Path:
@@ -72,15 +72,11 @@ def visible_tests_pass(bug: dict, submission: Path, packages: Path) -> bool:
     return run.returncode == 0
 
 
-def hints_of(results: dict, exercise: str) -> list[str]:
-    """The distinct "Likely cause" hints in the messages of ``exercise``'s failed checks."""
-    found: list[str] = []
-    for check in results.get("tests", []):
-        if check.get("exercise") == exercise and not check.get("passed"):
-            for hint in HINT.findall(check.get("message", "")):
-                if hint not in found:
-                    found.append(hint)
-    return found
+def causes_of(results: dict, exercise: str) -> list[tuple[str, str, bool]]:
+    """(cause id, message, certain) for each cause the grader named (``diagnoses``) or offered (``possible_causes``)."""
+    named = [(d["id"], d["message"], True) for d in results.get("diagnoses", []) if d["exercise"] == exercise]
+    offered = [(d["id"], d["message"], False) for d in results.get("possible_causes", []) if d["exercise"] == exercise]
+    return named + offered
 
 
 def catalogue_twins(bugs: list[dict]) -> dict[str, str | None]:
@@ -94,11 +90,11 @@ def catalogue_twins(bugs: list[dict]) -> dict[str, str | None]:
     return {b["id"]: known.get((b["module"], squeeze(apply(b, SOLUTIONS)))) for b in bugs}
 
 
-def load_judgements(path: Path = JUDGEMENTS) -> dict[str, dict]:
-    """Per bug id: ``named`` and ``wrong`` (bools) and a ``note``, as read by a person."""
+def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], dict]:
+    """Per (bug id, cause id): ``correct`` (bool) and a ``note``, as read by a person."""
     if not path.exists():
         return {}
-    return {j["id"]: j for j in tomllib.loads(path.read_text(encoding="utf-8")).get("judgement", [])}
+    return {(j["bug"], j["cause"]): j for j in tomllib.loads(path.read_text(encoding="utf-8")).get("judgement", [])}
 
 
 def measure(out: Path, jobs: int, visible: bool, only: list[str] | None = None) -> None:
@@ -137,17 +133,20 @@ def tabulate(out: Path) -> list[dict]:
     for bug in bugs:
         results = json.loads((grades / bug["id"] / "results.json").read_text(encoding="utf-8"))
         score = results["exercises"][bug["exercise"]]
-        hints = hints_of(results, bug["exercise"])
-        verdict = judgements.get(bug["id"], {})
+        causes = causes_of(results, bug["exercise"])
+        verdicts = [judgements.get((bug["id"], cause)) for cause, _, _ in causes]
+        named = [c for c, v in zip(causes, verdicts) if c[2] and v and v["correct"]]
+        wrong = [c for c, v in zip(causes, verdicts) if c[2] and v and not v["correct"]]
         rows.append({
             "id": bug["id"], "exercise": bug["exercise"], "cause": bug["cause"],
             "points": score["points"], "max_points": score["max_points"],
             "lost": score["points"] < score["max_points"],
-            "hints": hints,
-            # Without hints there is nothing to judge: neither named nor wrong.
-            "named": bool(hints) and verdict.get("named"),
-            "wrong": bool(hints) and verdict.get("wrong"),
-            "note": verdict.get("note", ""),
+            "hints": [f"{'' if certain else 'possibly: '}{message}" for _, message, certain in causes],
+            "unjudged": [cause for (cause, _, _), v in zip(causes, verdicts) if v is None],
+            # Only a named cause (not a "possibly") counts as naming the bug, or as a wrong name.
+            "named": bool(named),
+            "wrong": bool(wrong),
+            "note": "; ".join(v["note"] for v in verdicts if v and v.get("note")),
             "twin": twins[bug["id"]],
             "visible": passes.get(bug["id"]),
         })
@@ -167,7 +166,7 @@ def summary(rows: list[dict]) -> list[str]:
     unlisted = [r for r in rows if r["twin"] is None]
     measures = [
         ("lose points in their exercise", lambda r: r["lost"]),
-        ('get any "Likely cause" hint', lambda r: bool(r["hints"])),
+        ("get a cause named or offered", lambda r: bool(r["hints"])),
         ("named correctly", lambda r: r["named"] is True),
         ("given a wrong name", lambda r: r["wrong"] is True),
     ]
@@ -177,7 +176,7 @@ def summary(rows: list[dict]) -> list[str]:
              f"| bugs | {len(rows)} | {len(unlisted)} |"]
     for name, test in measures:
         lines.append(f"| {name} | {percent(sum(map(test, rows)), len(rows))} | {percent(sum(map(test, unlisted)), len(unlisted))} |")
-    unjudged = [r["id"] for r in rows if r["hints"] and (r["named"] is None or r["wrong"] is None)]
+    unjudged = [f"{r['id']} ({', '.join(r['unjudged'])})" for r in rows if r["unjudged"]]
     if unjudged:
         lines.append(f"| hints not yet judged | {len(unjudged)}: {', '.join(unjudged)} | |")
     return lines
@@ -210,8 +209,7 @@ def table(rows: list[dict]) -> str:
               "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         hints = " / ".join(h.replace("|", "\\|").replace("\n", " ") for h in r["hints"]) or "—"
-        named = mark(r["named"]) if r["hints"] else "no"
-        wrong = mark(r["wrong"]) if r["hints"] else "no"
+        named, wrong = mark(r["named"]), mark(r["wrong"])
         note = r["note"].replace("|", "\\|")
         lines.append(
             f"| {r['id']} | {r['exercise']} | {r['points']}/{r['max_points']} | {mark(r['lost'])} | {named} | {wrong}"
