@@ -48,7 +48,7 @@ class Limits:
     check_seconds: float = 10.0
     import_seconds: float = 20.0
     submission_seconds: float = 180.0
-    wall_factor: float = 6.0
+    wall_factor: float = 4.0
     memory_mb: int = 2048
     disk_mb: int = 64
     file_mb: int = 16
