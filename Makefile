@@ -14,7 +14,7 @@ ARGS ?=
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[course,bench]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[course,bench,cluster]"
 	touch $@
 
 train: $(VENV)/.installed
