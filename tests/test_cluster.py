@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 
 from grader.classroom import grade_class
 from grader.grade import Grader, Report
-from tests.conftest import small_class
+from tests.conftest import small_class, submission
 
 distributed = pytest.importorskip("distributed", reason='the cluster extra: pip install ".[cluster]"')
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +59,25 @@ def test_a_cluster_run_resumes_from_a_local_one(cluster, tmp_path):
     assert [r.submission for r in reports] == ["reference", "stubs", "softmax", "broken"]
     assert (tmp_path / "out" / "reference" / "results.json").stat().st_mtime_ns == before
     assert (tmp_path / "out" / "softmax" / "results.json").is_file()
+
+
+def test_a_worker_that_dies_while_grading_costs_a_retry_not_a_grade(cluster, tmp_path):
+    """The worker grading a submission is killed mid-task: another worker grades it, and the grade is full marks."""
+    from grader.cluster import grade_on_cluster
+
+    slow = submission(tmp_path / "slow", append={"vocab": "import time\ntime.sleep(4)"})  # a window to kill its worker in
+    graded = {}
+    run = threading.Thread(target=lambda: graded.update(reports=grade_on_cluster([slow], tmp_path / "out", cluster.scheduler_address, progress=False)))
+    with distributed.Client(cluster) as client:
+        run.start()
+        busy = []
+        while run.is_alive() and not busy:
+            busy = [worker for worker, keys in client.processing().items() if any("grade-slow" in str(key) for key in keys)]
+            time.sleep(0.2)
+        os.kill(client.run(os.getpid, workers=busy)[busy[0]], signal.SIGKILL)
+        run.join(timeout=120)
+        assert busy and busy[0] not in client.scheduler_info()["workers"]
+    assert [r.score for r in graded["reports"]] == [100]
 
 
 def test_a_scheduler_that_does_not_answer_is_named_within_seconds(tmp_path):
