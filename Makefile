@@ -14,7 +14,7 @@ ARGS ?=
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[course,bench,test]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[course,bench,test,cluster]"
 	touch $@
 
 train: $(VENV)/.installed

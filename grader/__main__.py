@@ -4,6 +4,8 @@
     python -m grader build --check    exit 1 if anything generated is out of date
     python -m grader grade SUB [SUB ...] --out DIR [--jobs N] [--force] [--no-sandbox] [--no-report]
                                       grade folders or .zip files holding an exercises/ package
+    python -m grader grade SUB [SUB ...] --out DIR --scheduler tcp://HOST:8786
+                                      the same, on the workers of a Dask cluster
     python -m grader release OUT      write the student release (stubs, visible tests, sample) into OUT
     python -m grader report OUT       write OUT/report.html (and its PNGs) from the grades in OUT
     python -m grader gradescope OUT.zip [--per exercise|check] [--hidden-visibility V]
@@ -35,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_cmd.add_argument("--memory-mb", type=int, default=2048, help="memory limit per submission")
     grade_cmd.add_argument("--force", action="store_true", help="grade again the submissions already graded in --out with the same files and grader")
     grade_cmd.add_argument("--no-report", action="store_true", help="do not write the class report (report.html) at the end")
+    grade_cmd.add_argument("--scheduler", metavar="ADDRESS", help="grade on a Dask cluster: its scheduler's address, e.g. tcp://HOST:8786 (--jobs is then unused)")
     grade_cmd.add_argument("--no-sandbox", action="store_true", help="run the code without the bubblewrap sandbox: ONLY for code you trust (your own tests)")
     report_cmd = commands.add_parser("report", help="write the class report: score histogram, exercises, checks, common bugs")
     report_cmd.add_argument("out", type=Path, help="the --out folder of `grade`")
@@ -66,12 +69,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             if value <= 0:
                 parser.error(f"{flag} must be positive, got {value}")
         limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds, memory_mb=args.memory_mb)
-        try:
-            grader = Grader(limits, sandbox=not args.no_sandbox)
-        except SandboxUnavailable as error:
-            print(f"cannot grade safely: {error}", file=sys.stderr)
-            return 2
-        reports = grade_class(args.submissions, args.out, jobs=args.jobs, grader=grader, force=args.force)
+        if args.scheduler:
+            from .cluster import ClusterError, grade_on_cluster
+
+            try:
+                reports = grade_on_cluster(args.submissions, args.out, args.scheduler, limits, sandbox=not args.no_sandbox, force=args.force)
+            except ClusterError as error:
+                print(f"cannot grade on the cluster: {error}", file=sys.stderr)
+                return 2
+        else:
+            try:
+                grader = Grader(limits, sandbox=not args.no_sandbox)
+            except SandboxUnavailable as error:
+                print(f"cannot grade safely: {error}", file=sys.stderr)
+                return 2
+            reports = grade_class(args.submissions, args.out, jobs=args.jobs, grader=grader, force=args.force)
         for report in reports:
             note = f"  ({report.problem})" if report.problem else ""
             print(f"{report.submission:<30} {report.score:>3} / {MAX_SCORE}  bonus {report.bonus}{note}")

@@ -12,8 +12,7 @@ the same grader version is not graded again, unless ``force``.
 from __future__ import annotations
 
 import tempfile
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -60,21 +59,43 @@ def grade_one(grader: Grader, path: Path, name: str) -> Report:
         return grader.refused(name, f"the grader failed on this submission ({type(error).__name__}: {str(error)[:300]})")
 
 
+# Grades (path, folder name) pairs and yields (name, report) as each finishes, in any order.
+Runner = Callable[[list[tuple[Path, str]]], Iterator[tuple[str, Report]]]
+
+
 def grade_class(submissions: Sequence[Path], out: Path, jobs: int = 1, grader: Grader | None = None,
                 force: bool = False, progress: bool = True) -> list[Report]:
     """Grade every submission, ``jobs`` at a time, into ``out``; returns the reports in the order given."""
     grader = grader or Grader()
+    return run_class(submissions, out, grader, lambda todo: in_threads(grader, todo, jobs), force, progress)
+
+
+def in_threads(grader: Grader, todo: list[tuple[Path, str]], jobs: int) -> Iterator[tuple[str, Report]]:
+    """This machine's runner: ``jobs`` submissions at a time, each in its own sandbox."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(grade_one, grader, path, name): name for path, name in todo}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def run_class(submissions: Sequence[Path], out: Path, grader: Grader, runner: Runner,
+              force: bool = False, progress: bool = True) -> list[Report]:
+    """Resume from ``out``, grade the rest with ``runner``, and write each grade as it arrives.
+
+    ``grader`` decides what counts as already graded (its version); ``runner``
+    decides where the grading happens (threads here, or a cluster).
+    Returns the reports in the order given. If ``runner`` raises, every grade
+    that arrived before is already written, and a new run resumes from there.
+    """
     out.mkdir(parents=True, exist_ok=True)
     names = submission_names(submissions)
     reports: dict[str, Report] = {}
-    lock = threading.Lock()
 
     def finish(name: str, report: Report, fresh: bool) -> None:
-        with lock:
-            if fresh:
-                write_submission(report, out / name)
-            reports[name] = report
-            write_grades([reports[n] for n in names if n in reports], out / "grades.csv")
+        if fresh:
+            write_submission(report, out / name)
+        reports[name] = report
+        write_grades([reports[n] for n in names if n in reports], out / "grades.csv")
 
     todo = []
     for path, name in zip(submissions, names):
@@ -83,9 +104,8 @@ def grade_class(submissions: Sequence[Path], out: Path, jobs: int = 1, grader: G
             finish(name, saved, fresh=False)
         else:
             todo.append((Path(path), name))
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress) as bar:
-        futures = {pool.submit(grade_one, grader, path, name): name for path, name in todo}
-        for future in as_completed(futures):
-            finish(futures[future], future.result(), fresh=True)
+    with tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress) as bar:
+        for name, report in runner(todo):
+            finish(name, report, fresh=True)
             bar.update()
     return [reports[name] for name in names]

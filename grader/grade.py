@@ -221,6 +221,10 @@ class Grader:
             package = submission.read(path)
         except submission.SubmissionError as error:
             return self.refused(name, str(error))
+        return self.grade_package(package, name, workdir)
+
+    def grade_package(self, package: submission.Package, name: str, workdir: Path) -> Report:
+        """Grade files already read and checked (``submission.read``), with ``workdir`` (empty, the grader's) for their copy."""
         folder = package.write(workdir / "submission")
         outcomes, output = self.outcomes_in_sandbox(Code(folder=folder))
         return self.report(name, outcomes, output=output, fingerprint=package.fingerprint)

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from grader.checks import helpers
-from grader.mutants import write_package
+from grader.mutants import load_mutants, write_package
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,3 +63,16 @@ def stubs(folder: Path) -> Path:
     """A learner's folder holding the untouched stubs."""
     shutil.copytree(ROOT / "exercises", folder / "exercises", ignore=shutil.ignore_patterns("tests", "__pycache__"))
     return folder
+
+
+def with_bug(folder: Path, mutant_id: str) -> Path:
+    """A learner's folder holding the reference with one catalogued bug (``grader/mutants.toml``)."""
+    write_package(folder / "exercises", next(m for m in load_mutants() if m.id == mutant_id))
+    return folder
+
+
+def small_class(folder: Path) -> list[Path]:
+    """Four submissions, one of each kind a grader meets: correct, not started, one bug, an unreadable zip."""
+    subs = [submission(folder / "reference"), stubs(folder / "stubs"), with_bug(folder / "softmax", "softmax-over-columns"), folder / "broken.zip"]
+    subs[-1].write_bytes(b"PK\x03\x04 not really a zip")
+    return subs
