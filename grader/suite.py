@@ -100,10 +100,14 @@ class HiddenCheck(pytest.Item):
         self.suite = suite
 
     def runtest(self) -> None:
-        result = next(r for r in self.suite.report().results if r.exercise == self.parent.name and r.test == self.name)
+        from .report import cause_lines
+
+        report = self.suite.report()
+        result = next(r for r in report.results if r.exercise == self.parent.name and r.test == self.name)
         self.user_properties += [("points", result.points), ("max_points", result.max_points)]
         if not result.passed:
-            raise CheckFailed(result.message)
+            # The exercise's likely cause first, as in feedback.md, then what this check found.
+            raise CheckFailed("\n".join([*(line for line in cause_lines(report.diagnoses, result.exercise) if line), result.message]))
 
     def repr_failure(self, excinfo, style=None) -> str:
         if isinstance(excinfo.value, CheckFailed):
