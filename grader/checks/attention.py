@@ -2,7 +2,7 @@
 
 import torch
 
-from . import check
+from . import check, outcome
 from .helpers import padded_mask, randn, worked_example
 
 
@@ -72,3 +72,10 @@ def gradient_reaches_the_input(impl):
     out = impl.attention.self_attention(X, padded_mask([4, 3], 4))
     (out * randn(2, 4, 5, seed=13)).sum().backward()
     return X.grad
+
+
+@check("attention", "the errors the docstring documents: X not floating-point or a mask not bool (TypeError); X with fewer than 2 dimensions or a mask not of shape X.shape[:-1] (ValueError)")
+def rejects_bad_inputs(impl):
+    weights, X = impl.attention.attention_weights, randn(2, 3, 4, seed=14)
+    return [outcome(lambda: weights(torch.ones(2, 3, 4, dtype=torch.long))), outcome(lambda: weights(X, torch.ones(2, 3))),
+            outcome(lambda: weights(randn(4, seed=15))), outcome(lambda: weights(X, torch.ones(2, 4, dtype=torch.bool)))]

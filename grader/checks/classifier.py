@@ -74,9 +74,14 @@ def gradients_reach_every_parameter(impl):
     return gradients(model)
 
 
-@check("classifier", "a pool other than \"mean\" or \"max\" raises a ValueError")
+@check("classifier", "the errors the docstrings document: a pool other than mean or max, a dropout outside [0, 1), a size that is not positive, pad_id outside the vocabulary (ValueError); float ids (TypeError), ids not 2-D or T > max_len (ValueError)")
 def rejects_an_unknown_pool(impl):
-    return [outcome(lambda: impl.classifier.TransformerClassifier(**SETTINGS, pool="sum"))]
+    make = impl.classifier.TransformerClassifier
+    model = _classifier(impl)
+    return [outcome(lambda: make(**SETTINGS, pool="sum")), outcome(lambda: make(**SETTINGS, dropout=1.0)),
+            outcome(lambda: make(**{**SETTINGS, "depth": 0})), outcome(lambda: make(**SETTINGS, pad_id=20)),
+            outcome(lambda: impl.classifier.TransformerBlock(8, 2, dropout=-0.1)), outcome(lambda: model(_batch().float())),
+            outcome(lambda: model(_batch()[0])), outcome(lambda: model(torch.randint(4, 20, (2, 9))))]
 
 
 @check("classifier", "in eval mode dropout is off: with dropout=0.5 two passes give the same logits, those of the reference")

@@ -43,6 +43,8 @@ def lookup_rejects_out_of_range_ids(impl):
     return results
 
 
-@check("embedding", "ids that are not integers (floats) raise a TypeError")
+@check("embedding", "the errors the docstring documents: ids that are not integers or a weight that is not floating-point (TypeError), a weight that is not 2-D (ValueError)")
 def lookup_rejects_float_ids(impl):
-    return [outcome(lambda: impl.embedding.embedding_lookup(torch.tensor([0.0, 1.0]), randn(3, 2, seed=11)))]
+    lookup, ids = impl.embedding.embedding_lookup, torch.tensor([0, 1])
+    return [outcome(lambda: lookup(torch.tensor([0.0, 1.0]), randn(3, 2, seed=11))), outcome(lambda: lookup(ids, torch.ones(3, 2, dtype=torch.long))),
+            outcome(lambda: lookup(ids, randn(3, seed=12))), outcome(lambda: lookup(ids, randn(3, 2, 2, seed=13)))]

@@ -42,9 +42,11 @@ def pad_edge_cases(impl):
     return pad([[5, 6, 7]]), pad([[5], [6]]), pad([[], [4, 2]]), pad([[9, 9]], max_len=1)
 
 
-@check("padding", "max_len of 0 or less must raise a ValueError")
+@check("padding", "the errors the docstrings document: max_len <= 0 or a 2-D sequence (ValueError), ids that are not integers (TypeError, also in padding_mask)")
 def pad_rejects_bad_max_len(impl):
-    return [outcome(lambda: impl.padding.pad_sequences([[1, 2]], max_len=m)) for m in (0, -2)]
+    pad, mask = impl.padding.pad_sequences, impl.padding.padding_mask
+    return [outcome(lambda: pad([[1, 2]], max_len=m)) for m in (0, -2)] + [
+        outcome(lambda: pad([torch.tensor([[1, 2], [3, 4]])])), outcome(lambda: pad([[1.5, 2]])), outcome(lambda: mask(torch.tensor([[1.0, 0.0]])))]
 
 
 @check("padding", "padding_mask is a bool tensor, True at real tokens and False where ids == pad_id")

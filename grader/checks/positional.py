@@ -52,3 +52,9 @@ def table_learns_and_x_is_unchanged(impl):
     (pe(x) * randn(3, 5, 4, seed=9)).sum().backward()
     grad = pe.embedding.weight.grad
     return grad, torch.equal(x, before)
+
+
+@check("positional", "the errors the docstring documents: max_len or k not positive, x not (batch, T, k) (ValueError)")
+def rejects_bad_sizes(impl):
+    make = impl.positional.PositionalEmbedding
+    return [outcome(lambda: make(0, 4)), outcome(lambda: make(8, 0)), outcome(lambda: _positions(impl)(randn(5, 4, seed=16)))]

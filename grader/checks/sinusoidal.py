@@ -1,6 +1,6 @@
 """Hidden checks of the bonus: sinusoidal_encoding."""
 
-from . import check
+from . import check, outcome
 
 
 @check("sinusoidal", "PE[p, 2i] = sin(p / 10000^(2i/k)) and PE[p, 2i+1] = cos(p / 10000^(2i/k))", atol=1e-4)
@@ -16,3 +16,8 @@ def odd_k(impl):
 @check("sinusoidal", "the table is float32 of shape (max_len, k), also for max_len = 1 and k = 1")
 def small_tables(impl):
     return impl.positional.sinusoidal_encoding(1, 1), impl.positional.sinusoidal_encoding(3, 2)
+
+
+@check("sinusoidal", "max_len or k not positive raises a ValueError")
+def rejects_bad_sizes(impl):
+    return [outcome(lambda: impl.positional.sinusoidal_encoding(0, 4)), outcome(lambda: impl.positional.sinusoidal_encoding(4, 0))]

@@ -67,10 +67,14 @@ def lookup_does_not_grow_the_vocabulary(impl):
     return before == (len(vocab), dict(vocab.stoi)), len(vocab)
 
 
-@check("vocab", "build_vocab must reject max_size < 2 and min_freq < 1 with a ValueError")
+@check("vocab", "the errors the docstrings document: build_vocab rejects max_size < 2, min_freq < 1 (ValueError) and an untokenized string (TypeError); tokenize and vocab[...] reject a non-str (TypeError)")
 def vocab_rejects_impossible_sizes(impl):
     corpus = [["a", "b"]]
-    return [outcome(lambda: impl.vocab.build_vocab(corpus, **kwargs).itos) for kwargs in ({"max_size": 1}, {"max_size": 0}, {"min_freq": 0})]
+    sizes = [outcome(lambda: impl.vocab.build_vocab(corpus, **kwargs).itos) for kwargs in ({"max_size": 1}, {"max_size": 0}, {"min_freq": 0})]
+    vocab = impl.vocab.build_vocab(corpus)
+    types = [outcome(lambda: impl.vocab.build_vocab(["an untokenized review"]).itos), outcome(lambda: impl.vocab.tokenize(42)),
+             outcome(lambda: vocab[3])]
+    return sizes + types
 
 
 @check("vocab", "build_vocab counts every occurrence of a token, not the number of reviews it appears in")

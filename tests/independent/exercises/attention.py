@@ -14,7 +14,19 @@ def _softmax_keys(scores, keep):
     return torch.where(keep.any(dim=-1, keepdim=True), probs, torch.zeros_like(probs))
 
 
+def _check_inputs(X, mask, dims):
+    if not torch.is_tensor(X) or not X.dtype.is_floating_point:
+        raise TypeError("X must be a floating-point tensor")
+    if X.dim() < 2 or (dims and X.dim() != dims):
+        raise ValueError(f"X of shape {tuple(X.shape)} has the wrong number of dimensions")
+    if mask is not None and mask.dtype != torch.bool:
+        raise TypeError("mask must be bool")
+    if mask is not None and mask.shape != X.shape[:-1]:
+        raise ValueError(f"mask {tuple(mask.shape)} does not match X {tuple(X.shape)}")
+
+
 def attention_weights(X, mask=None):
+    _check_inputs(X, mask, dims=None)
     scale = X.shape[-1] ** -0.5
     scores = torch.einsum("...ik,...jk->...ij", X, X) * scale
     return _softmax_keys(scores, None if mask is None else mask[..., None, :])
@@ -26,7 +38,7 @@ def self_attention(X, mask=None):
 
 class SelfAttention(nn.Module):
     def __init__(self, k, heads=1):
-        if k % heads:
+        if k < 1 or heads < 1 or k % heads:
             raise ValueError(f"{heads} heads cannot split {k} features")
         super().__init__()
         self.unify_heads = nn.Linear(k, k)
@@ -36,6 +48,7 @@ class SelfAttention(nn.Module):
         self.heads = heads
 
     def forward(self, x, mask=None):
+        _check_inputs(x, mask, dims=3)
         b, t, k = x.shape
         s = k // self.heads
         q, kk, v = (f(x).unflatten(-1, (self.heads, s)).permute(0, 2, 1, 3) for f in (self.to_queries, self.to_keys, self.to_values))

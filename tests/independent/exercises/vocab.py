@@ -57,6 +57,8 @@ def build_vocab(token_lists, max_size=None, min_freq=1):
         raise ValueError("max_size below 2: %r" % (max_size,))
     counts = Counter()
     for tokens in token_lists:
+        if isinstance(tokens, str):
+            raise TypeError("each text must already be a list of tokens, got a str")
         for token in tokens:
             counts[token] += 1
     del counts[PAD], counts[UNK]
