@@ -12,7 +12,7 @@ import pytest
 
 from exercises.catalogue import EXERCISES
 from grader import build, nbcourse
-from grader.grade import Grader, Report
+from grader.grade import Grader
 from grader.checks import Impl
 from grader.mutants import load_mutants, write_package
 
