@@ -45,7 +45,7 @@ def already_graded(grader: Grader, path: Path, folder: Path) -> Report | None:
         return None
     try:
         fingerprint = submission.read(path).fingerprint
-    except submission.SubmissionError:
+    except Exception:  # unreadable now: grade it again, and let grading say why
         return None
     return saved if fingerprint == saved.fingerprint else None
 

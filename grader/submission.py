@@ -77,7 +77,10 @@ def read(submission: Path, caps: Caps = Caps()) -> Package:
     if submission.is_symlink():
         raise SubmissionError(f"{submission.name} is a symbolic link; submit the folder or zip itself")
     if submission.is_dir():
-        files = _read_folder(submission, caps)
+        try:
+            files = _read_folder(submission, caps)
+        except RecursionError:
+            raise SubmissionError(f"{submission.name} nests its folders too deeply; submit only your exercises/ folder") from None
     elif submission.is_file() and submission.suffix.lower() == ".zip":
         files = _read_zip(submission, caps)
     elif submission.exists():

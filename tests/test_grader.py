@@ -400,3 +400,21 @@ def test_feedback_leads_with_the_cause_and_lists_each_problem_once(mutant_report
     assert section.index("**Likely cause:**") < section.index("- (")
     lines = [line for line in section.splitlines() if line.startswith("- (")]
     assert len(lines) == len(set(lines)) and not any(re.search(r"\d\.\d{5}", line) or "\t" in line for line in lines)
+
+
+def test_a_folder_nested_thousands_deep_is_refused_not_a_crash(tmp_path):
+    """A submission whose folders nest 1,500 deep is refused with a message, like any other bad submission."""
+    import os
+
+    from grader.submission import SubmissionError, read
+
+    deep = stubs(tmp_path / "deep")
+    fd = os.open(deep, os.O_RDONLY)
+    for _ in range(1500):
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
+    with pytest.raises(SubmissionError, match="too deeply|more than 2000"):
+        read(deep)
