@@ -48,6 +48,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(Tutor(config.getoption("impl")), "exercises-tutor")
 
 
+def crash_message(error: pytest.ExceptionInfo, impl: str) -> str | None:
+    """An exception raised inside the learner's code, as one message: what, and where in their file.
+
+    A raw torch traceback (a shape mismatch deep inside ``F.linear``) says little to a
+    learner; the line of their own code that called it says where to look. None when the
+    exception did not pass through the code under test (a test's own bug keeps its traceback).
+    """
+    package = impl.replace(".", "/") + "/"
+    ours = [entry for entry in error.traceback if package in str(entry.path).replace("\\", "/") and "/tests/" not in str(entry.path)]
+    if not ours:
+        return None
+    where = ours[-1]
+    text = " ".join(str(error.value).split())
+    text = text if len(text) <= 300 else text[:297] + "..."
+    return (f"your code raised {error.typename}: {text}\n"
+            f"  at {Path(str(where.path)).name}:{where.lineno + 1}, in {where.name}: {str(where.statement).strip()}")
+
+
 def exercise_of(item: pytest.Item) -> Exercise | None:
     """The exercise a test belongs to, from its marker."""
     keys = {mark.name for mark in item.iter_markers()}
@@ -100,6 +118,8 @@ class Tutor:
                     report.longrepr = f"{label} not started: write {function} in exercises/{exercise.module}.py"
                 else:
                     report.longrepr = f"{exercise.label} uses {function}, which is {label}: finish that first"
+        elif report.failed and error is not None and not error.errisinstance((AssertionError, pytest.fail.Exception, pytest.skip.Exception)):
+            report.longrepr = crash_message(error, self.impl) or report.longrepr
         return report
 
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):

@@ -409,12 +409,15 @@ def test_a_folder_nested_thousands_deep_is_refused_not_a_crash(tmp_path):
     from grader.submission import SubmissionError, read
 
     deep = stubs(tmp_path / "deep")
-    fd = os.open(deep, os.O_RDONLY)
-    for _ in range(1500):
-        os.mkdir("d", dir_fd=fd)
-        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
-        os.close(fd)
-        fd = inner
-    os.close(fd)
-    with pytest.raises(SubmissionError, match="too deeply|more than 2000"):
-        read(deep)
+    folders = [os.open(deep, os.O_RDONLY)]
+    try:
+        for _ in range(1500):
+            os.mkdir("d", dir_fd=folders[-1])
+            folders.append(os.open("d", os.O_RDONLY, dir_fd=folders[-1]))
+        with pytest.raises(SubmissionError, match="too deeply|more than 2000"):
+            read(deep)
+    finally:  # remove it bottom-up: pytest's own clean-up recurses and would fail on it
+        for parent, child in zip(reversed(folders[:-1]), reversed(folders[1:])):
+            os.close(child)
+            os.rmdir("d", dir_fd=parent)
+        os.close(folders[0])

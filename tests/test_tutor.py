@@ -116,3 +116,30 @@ def test_a_call_that_does_not_raise_is_named_in_the_failure():
     with pytest.raises(NotImplementedError):
         with must_raise(ValueError, "f()"):
             raise NotImplementedError("Exercise 1 (build_vocab): ...")
+
+
+def test_an_error_inside_the_learners_code_is_reported_as_one_message(tmp_path):
+    """A torch error raised by the learner's line reads "your code raised ...", with that file, line and statement."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from grader.mutants import write_package
+
+    package = write_package(tmp_path / "crashing")
+    source = (package / "attention.py").read_text()
+    (package / "attention.py").write_text(source.replace("return attention_weights(X, mask) @ X  #", "return attention_weights(X, mask) @ X.transpose(-2, -1)  #"))
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-m", "pytest", "exercises", "--impl", "crashing", "-m", "attention", "-q", "-p", "no:cacheprovider"],
+                            cwd=root, capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path), "COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    assert "your code raised RuntimeError" in result.stdout and "at attention.py:" in result.stdout and "in self_attention: return" in result.stdout, result.stdout[-3000:]
+
+
+def test_small_integer_tensors_that_differ_are_printed():
+    """A wrong mask or id tensor shows its values, not "Greatest relative difference: inf"."""
+    import torch
+
+    from exercises.tests.checks import expect_close
+
+    with pytest.raises(AssertionError, match=r"expected \[\[True, False\]\]\n     got \[\[False, True\]\]"):
+        expect_close(torch.tensor([[False, True]]), torch.tensor([[True, False]]), "the mask is True at real tokens")
