@@ -104,7 +104,7 @@ class Child:
         except BaseException:
             pass
 
-    def run(self, index: int, check_id: str):
+    def run(self, check_id: str):
         from checks import run_probe
         from wire import encode
 
@@ -128,7 +128,7 @@ class Child:
                 self.patches = command["patches"]
                 self.reply(patched=True)
             elif "run" in command:
-                self.reply(done=command["run"], value=self.run(command["run"], command["check"]))
+                self.reply(done=command["run"], value=self.run(command["check"]))
         os._exit(0)  # skip the learner's atexit handlers and finalizers
 
 

@@ -199,9 +199,6 @@ class Grader:
         results = self.score(outcomes)
         return Report(name, results, diagnoses=self.diagnose(outcomes, results), version=self.version, **fields)
 
-    def _check(self, check_id: str) -> Check:
-        return next(c for c in self.checks if c.id == check_id)
-
     def _results_of(self, mutant: Mutant) -> dict[str, Any]:
         with self._lock:
             if mutant.id not in self._mutant_results:

@@ -95,6 +95,7 @@ class Jail:
         self._staged: tempfile.TemporaryDirectory | None = None
         if self.as_root:
             self.bwrap = self._stage(self.bwrap)
+        self._fixed = self._fixed_arguments()  # the same for every sandbox: worked out once, not per child
 
     def _stage(self, bwrap: Path) -> Path:
         """A copy of ``bwrap`` (and its bundled libraries) that ``nobody`` can execute."""
@@ -110,8 +111,17 @@ class Jail:
         shutil.copy2(bwrap, folder / "bwrap")
         return folder / "bwrap"
 
-    def arguments(self, binds: dict[str, Path], workdir: str = "/tmp") -> list[str]:
+    def arguments(self, binds: dict[str, Path]) -> list[str]:
         """bwrap's options: namespaces, limits and mounts; ``binds`` maps a path inside to a host path (read-only)."""
+        args = list(self._fixed)
+        for inside, host in binds.items():
+            args += ["--ro-bind", str(host), inside]
+        # bwrap builds the tree on writable, unbounded tmpfs mounts (its root and /dev): once every
+        # mount point exists, make them read-only, so /tmp and /dev/shm are the only places to write.
+        return args + ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp", "--clearenv"]
+
+    def _fixed_arguments(self) -> list[str]:
+        """The namespaces, the private /tmp and /dev/shm, the system and Python, read-only."""
         args = [
             "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--uid", str(NOBODY), "--gid", str(NOBODY), "--die-with-parent", "--new-session", "--cap-drop", "ALL",
@@ -127,11 +137,6 @@ class Jail:
         for root in python_roots(self.project):
             args += ["--ro-bind", str(root), str(root)]
             args += self._hide_packages(root)
-        for inside, host in binds.items():
-            args += ["--ro-bind", str(host), inside]
-        # bwrap builds the tree on writable, unbounded tmpfs mounts (its root and /dev): once every
-        # mount point exists, make them read-only, so /tmp and /dev/shm are the only places to write.
-        args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", workdir, "--clearenv"]
         return args
 
     def _hide_packages(self, root: Path) -> list[str]:

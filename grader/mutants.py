@@ -75,26 +75,33 @@ def sources(mutant: Mutant, solutions: Path = SOLUTIONS) -> dict[str, str]:
 
 
 class _MemoryFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports ``package`` and ``package.<module>`` from source texts held in memory."""
+    """Imports ``package`` and ``package.<module>`` from source texts held in memory, for every registered package.
 
-    def __init__(self, package: str, texts: dict[str, str]) -> None:
-        self.package, self.texts = package, texts
+    One finder serves them all: every import of the process asks each finder
+    on ``sys.meta_path`` in turn, so one per mutant would slow them all down.
+    """
+
+    def __init__(self) -> None:
+        self.packages: dict[str, dict[str, str]] = {}
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname == self.package:
+        if fullname in self.packages:
             return importlib.util.spec_from_loader(fullname, self, is_package=True)
         parent, _, module = fullname.rpartition(".")
-        if parent == self.package and module in self.texts:
+        if module in self.packages.get(parent, ()):
             return importlib.util.spec_from_loader(fullname, self)
         return None
 
     def exec_module(self, module) -> None:
-        if module.__name__ != self.package:
-            name = module.__name__.rpartition(".")[2]
-            exec(compile(self.texts[name], f"<{self.package}/{name}.py>", "exec"), module.__dict__)
+        package, _, name = module.__name__.rpartition(".")
+        if package in self.packages:
+            exec(compile(self.packages[package][name], f"<{module.__name__.replace('.', '/')}.py>", "exec"), module.__dict__)
 
 
 def in_memory(package: str, texts: dict[str, str]) -> None:
     """Make ``import package.<module>`` load ``texts[module]``; nothing is written to disk."""
-    if not any(isinstance(f, _MemoryFinder) and f.package == package for f in sys.meta_path):
-        sys.meta_path.insert(0, _MemoryFinder(package, texts))
+    finder = next((f for f in sys.meta_path if isinstance(f, _MemoryFinder)), None)
+    if finder is None:
+        finder = _MemoryFinder()
+        sys.meta_path.insert(0, finder)
+    finder.packages.setdefault(package, texts)

@@ -224,10 +224,7 @@ class _Channel:
         except wire.WireError as error:
             on_fail(f"sent a result the grader refuses: {error}")
             raise _Stop from None
-        except _Timeout as error:
-            on_fail(str(error))
-            raise _Stop from None
-        except _Died as error:
+        except (_Timeout, _Died) as error:
             on_fail(str(error))
             raise _Stop from None
         if not isinstance(reply, dict) or reply.get(answer, object()) != expect or set(reply) - {answer, "value"}:
