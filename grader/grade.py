@@ -183,7 +183,6 @@ class Grader:
 
     def diagnose(self, outcomes: dict[str, Outcome], results: list[CheckResult]) -> list[Diagnosis]:
         """The likely causes of each exercise's failures (see ``diagnosis.py``); none for an exercise not started."""
-        passed = {f"{r.exercise}.{r.test}": r.passed for r in results}
         learner = {key: o.value for key, o in outcomes.items() if o.failure is None}
         found = []
         for exercise in dict.fromkeys(r.exercise for r in results):
@@ -191,7 +190,7 @@ class Grader:
             if not failed or all("not started:" in r.message for r in failed):
                 continue
             hypotheses = [(m.id, m.hint, self._results_of(m)) for m in self.mutants if m.exercise == exercise]
-            found += diagnose(exercise, self.checks, learner, passed, hypotheses)
+            found += diagnose(exercise, self.checks, self.expected, learner, hypotheses)
         return found
 
     def report(self, name: str, outcomes: dict[str, Outcome], **fields: Any) -> Report:

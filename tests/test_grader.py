@@ -15,7 +15,7 @@ import pytest
 
 from grader import build
 from grader.checks import Impl, all_checks
-from grader.diagnosis import explains
+from grader.diagnosis import explains, touched
 from grader.classroom import grade_class
 from grader.grade import Grader, Limits, Report, load_points
 from grader.mutants import load_mutants, write_package
@@ -370,24 +370,48 @@ def test_folders_with_links_or_too_many_files_are_refused(tmp_path):
 
 
 def test_no_diagnosis_names_a_bug_the_submission_does_not_have(grader, mutant_reports):
-    """Every cause named for a catalogued bug is that bug, or one whose results are the same on every check."""
+    """Every cause named for a catalogued bug is that bug, or one whose every prediction the bug bears out."""
     mutants = {m.id: m for m in load_mutants()}
     checks = {c.id: c for c in grader.checks}
     for bug, report in mutant_reports.items():
         for diagnosis in report.diagnoses:
             if diagnosis.certain and diagnosis.id != bug:
                 ours, theirs = grader._results_of(mutants[bug]), grader._results_of(mutants[diagnosis.id])
-                assert mutants[diagnosis.id].exercise == mutants[bug].exercise and all(
-                    explains(theirs[key], ours[key], checks[key]) for key in ours), (bug, diagnosis.id)
+                predicted = touched(list(checks.values()), grader.expected, theirs)
+                assert mutants[diagnosis.id].exercise == mutants[bug].exercise and predicted and all(
+                    explains(grader.expected[key], theirs[key], ours[key], checks[key]) for key in predicted), (bug, diagnosis.id)
+
+
+def test_no_two_bugs_of_the_catalogue_are_indistinguishable(grader):
+    """Two hypotheses with the same results on every check could never be told apart: one of the two names would be a guess."""
+    checks = {c.id: c for c in grader.checks}
+    mutants = load_mutants()
+    for index, first in enumerate(mutants):
+        for second in mutants[index + 1:]:
+            if first.exercise == second.exercise:
+                ours, theirs = grader._results_of(first), grader._results_of(second)
+                assert not all(explains(grader.expected[k], ours[k], theirs[k], checks[k]) for k in ours), (first.id, second.id)
 
 
 def test_exceptions_explain_each_other_only_with_the_same_type_and_message():
     """A RuntimeError from .view is not explained by another RuntimeError; numbers in the message may differ."""
     check = all_checks()[0]
+    expected = ["a", "b"]
     view = {"raised": ["RuntimeError"], "message": "view size is not compatible with input tensor's size and stride (3, 1)"}
     other = {"raised": ["RuntimeError"], "message": "mat1 and mat2 shapes cannot be multiplied (5x8 and 4x4)"}
-    assert explains(view, {**view, "message": view["message"].replace("(3, 1)", "(6, 2)")}, check)
-    assert not explains(other, view, check) and not explains({"raised": ["ValueError"], "message": view["message"]}, view, check)
+    assert explains(expected, view, {**view, "message": view["message"].replace("(3, 1)", "(6, 2)")}, check)
+    assert not explains(expected, other, view, check)
+    assert not explains(expected, {"raised": ["ValueError"], "message": view["message"]}, view, check)
+
+
+def test_a_correct_error_in_the_learners_own_words_does_not_hide_their_bug():
+    """Where the learner raises the right exception with their own message, only the type must agree; the wrong parts must match."""
+    check = all_checks()[0]
+    expected = [{"raised": ["ValueError", "Exception"], "message": "max_len must be at least 1, got 0"}, ["a", "b"]]
+    hypothesis = [{"raised": ["ValueError", "Exception"], "message": "max_len must be at least 1, got 0"}, ["a"]]
+    learner = [{"raised": ["ValueError", "Exception"], "message": "bad max_len"}, ["a"]]
+    assert explains(expected, hypothesis, learner, check)
+    assert not explains(expected, hypothesis, [learner[0], ["b"]], check)
 
 
 def test_feedback_leads_with_the_cause_and_lists_each_problem_once(mutant_reports):
