@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnosis import Diagnosis
+from exercises.diagnosis import Diagnosis
+
 from .grade import BONUS, EXERCISE_BY_KEY, MAX_SCORE
 
 

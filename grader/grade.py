@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from exercises.catalogue import EXERCISES, exercise_modules
+from exercises.diagnosis import Diagnosis, compare, diagnose
 
 from . import standins, submission
-from .checks import Check, Impl, all_checks, compare, run_probe, standin_namespace
-from .diagnosis import Diagnosis, diagnose
+from .checks import Check, Impl, all_checks, run_probe, standin_namespace
 from .jail import Jail
 from .mutants import Mutant, in_memory, load_mutants, sources
 from .sandbox import Code, Limits, Outcome, SandboxRun

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from .diagnosis import Diagnosis
+from exercises.diagnosis import Diagnosis
 from .grade import BONUS, EXERCISE_BY_KEY, MAX_SCORE, CheckResult, Report
 
 PRINTABLE = re.compile(r"[^\t\n\x20-\x7e\u00a0-\uffff]")

@@ -15,7 +15,7 @@ import pytest
 
 from grader import build
 from grader.checks import Impl, all_checks
-from grader.diagnosis import explains, touched
+from exercises.diagnosis import explains, touched
 from grader.classroom import grade_class
 from grader.grade import Grader, Limits, Report, load_points
 from grader.mutants import load_mutants, write_package

@@ -1,0 +1,197 @@
+"""Comparing results, and which catalogued bug explains a learner's: named only when it explains all it predicts.
+
+Shared by the grader (hidden checks) and by ``pytest exercises`` (the visible
+probes of ``exercises/tests/probes.py``), so that the cause a learner sees
+locally is found the same way as the one in their grade.
+
+Each bug of the catalogue (``grader/mutants.toml``) is a hypothesis: the
+reference with one realistic mistake. It is run through the same probes, and
+the checks it fails are the ones it *touches*: its predictions. It explains
+the learner's result on a check when, part by part,
+
+- where the learner is right, the hypothesis is right too (so a learner's
+  own wording of a correct error message never counts against it), and
+- where the learner is wrong, the hypothesis is wrong the same way: the same
+  values (within the check's tolerance, NaN equal to NaN), or the same
+  exception by type and by message (numbers aside).
+
+A bug is
+
+- **named** when it explains every check of its exercise that it touches,
+  and so every check it touches is one the learner failed (a bug that would
+  have failed a check the learner passed is not their bug). Checks it does
+  not touch may fail for another reason: a learner can have two bugs;
+- offered as **possibly** when no bug is named, the learner failed every
+  check it touches, and it explains at least half of them;
+- otherwise left out. A wrong name is worse than none.
+
+When two named bugs both hold, the one whose predictions include the
+other's is kept: it explains more of the same evidence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+
+
+class Checked(Protocol):
+    """What a comparison needs of a check: its id, its exercise and its tolerances."""
+
+    id: str
+    exercise: str
+    atol: float
+    rtol: float
+
+
+def compare(expected: Any, actual: Any, check: Checked, where: str = "the result", equal_nan: bool = False) -> str | None:
+    """None when ``actual`` matches the reference's ``expected``, else what differs.
+
+    ``equal_nan`` counts NaN as equal to NaN: for matching two wrong results, never for grading.
+    """
+    if isinstance(expected, dict) and "raised" in expected:
+        wanted = expected["raised"][0]
+        if isinstance(actual, dict) and "raised" in actual:
+            return None if wanted in actual["raised"] else f"{where}: expected a {wanted}, got a {actual['raised'][0]}: {actual['message'][:200]}"
+        return f"{where}: expected a {wanted} for this input, but nothing was raised"
+    if isinstance(actual, dict) and "raised" in actual:
+        return f"{where}: raised {actual['raised'][0]}: {actual['message'][:300]}"
+    if isinstance(expected, torch.Tensor):
+        return _compare_tensors(expected, actual, check, where, equal_nan)
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
+            return f"{where}: expected {len(expected)} items, got {_describe(actual)}"
+        for index, (e, a) in enumerate(zip(expected, actual)):
+            problem = compare(e, a, check, f"{where}[{index}]", equal_nan)
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict) or set(actual) != set(expected):
+            missing = sorted(set(expected) - set(actual)) if isinstance(actual, dict) else None
+            extra = sorted(set(actual) - set(expected)) if isinstance(actual, dict) else None
+            return f"{where}: expected keys {sorted(expected)[:8]}, got {_describe(actual)}" + (f" (missing {missing[:5]}, unexpected {extra[:5]})" if missing is not None else "")
+        for key in expected:
+            problem = compare(expected[key], actual[key], check, f"{where}[{key!r}]", equal_nan)
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, float) and isinstance(actual, (int, float)) and not isinstance(actual, bool):
+        return None if math.isclose(expected, actual, rel_tol=check.rtol, abs_tol=check.atol) else f"{where}: expected {expected:.6g}, got {actual:.6g}"
+    if type(actual) is not type(expected) or actual != expected:
+        return f"{where}: expected {_short(expected)}, got {_short(actual)}"
+    return None
+
+
+def _compare_tensors(expected: torch.Tensor, actual: Any, check: Checked, where: str, equal_nan: bool) -> str | None:
+    if not isinstance(actual, torch.Tensor):
+        return f"{where}: expected a tensor of shape {tuple(expected.shape)}, got {_describe(actual)}"
+    if actual.shape != expected.shape:
+        return f"{where}: expected shape {tuple(expected.shape)}, got {tuple(actual.shape)}"
+    if actual.dtype != expected.dtype:
+        return f"{where}: expected dtype {expected.dtype}, got {actual.dtype}"
+    try:
+        torch.testing.assert_close(actual, expected, atol=check.atol, rtol=check.rtol, equal_nan=equal_nan)
+    except AssertionError as error:
+        if actual.is_floating_point() and not torch.isfinite(actual).all() and torch.isfinite(expected).all():
+            return f"{where}: contains NaN or inf"
+        detail = [line for line in str(error).splitlines() if line.startswith(("Mismatched", "Greatest absolute"))]
+        return f"{where}: values differ ({'; '.join(detail)})"
+    return None
+
+
+def _describe(value: Any) -> str:
+    if torch.is_tensor(value):
+        return f"a tensor of shape {tuple(value.shape)}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, dict) and "unsupported" in value:
+        return f"a {value['unsupported']}"
+    return _short(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+# --- diagnosis ---------------------------------------------------------------------------
+
+NUMBER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A likely cause of an exercise's failures."""
+
+    exercise: str
+    id: str
+    message: str
+    certain: bool = True
+
+
+def explains(expected: Any, produced: Any, actual: Any, check: Checked) -> bool:
+    """Whether a hypothesis's result ``produced`` is the learner's ``actual``, part by part, given the reference's ``expected``."""
+    if compare(expected, actual, check) is None:
+        return compare(expected, produced, check) is None
+    if _raised(produced) or _raised(actual):
+        return _raised(produced) and _raised(actual) and produced["raised"][0] == actual["raised"][0] \
+            and NUMBER.sub("#", produced["message"]) == NUMBER.sub("#", actual["message"])
+    parts = _parts(expected, produced, actual)
+    if parts is not None:
+        return all(explains(e, p, a, check) for e, p, a in parts)
+    return compare(actual, produced, check, equal_nan=True) is None
+
+
+def _parts(expected: Any, produced: Any, actual: Any) -> list[tuple[Any, Any, Any]] | None:
+    """The three results side by side, item by item, when all three have the same layout."""
+    if all(isinstance(v, (list, tuple)) for v in (expected, produced, actual)) and len(expected) == len(produced) == len(actual):
+        return list(zip(expected, produced, actual))
+    if all(isinstance(v, dict) for v in (expected, produced, actual)) and expected.keys() == produced.keys() == actual.keys():
+        return [(expected[k], produced[k], actual[k]) for k in expected]
+    return None
+
+
+def _raised(value: Any) -> bool:
+    return isinstance(value, dict) and "raised" in value
+
+
+def touched(checks: Sequence[Checked], expected: Mapping[str, Any], produced: Mapping[str, Any]) -> set[str]:
+    """The ids of the checks a hypothesis fails: what it predicts the learner fails."""
+    return {c.id for c in checks if compare(expected[c.id], produced[c.id], c) is not None}
+
+
+def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
+             hypotheses: list[tuple[str, str, Mapping[str, Any]]]) -> list[Diagnosis]:
+    """The causes that explain the learner's results on ``exercise``'s checks.
+
+    ``expected`` maps a check id to the reference's result; ``learner`` to the
+    learner's (absent when the check produced none: a time-out, a crash);
+    ``hypotheses`` are (id, message, results by check id). Returns the named
+    causes, else at most one "possibly".
+    """
+    mine = [c for c in checks if c.exercise == exercise]
+    failed = {c.id for c in mine if c.id not in learner or compare(expected[c.id], learner[c.id], c) is not None}
+    if not failed:
+        return []
+    by_id = {c.id: c for c in mine}
+    named: list[tuple[set[str], Diagnosis]] = []
+    near: list[tuple[float, Diagnosis]] = []
+    for bug_id, message, produced in hypotheses:
+        predicted = touched(mine, expected, produced)
+        if not predicted or not predicted <= failed:
+            continue
+        hits = {key for key in predicted if key in learner and explains(expected[key], produced[key], learner[key], by_id[key])}
+        if hits == predicted:
+            named.append((predicted, Diagnosis(exercise, bug_id, message)))
+        elif len(hits) >= len(predicted) / 2:
+            near.append((len(hits) / len(predicted), Diagnosis(exercise, bug_id, message, certain=False)))
+    kept = [d for p, d in named if not any(p < other for other, _ in named)]
+    if kept:
+        return kept
+    return [max(near, key=lambda item: item[0])[1]] if near else []
