@@ -377,7 +377,7 @@ def test_no_diagnosis_names_a_bug_the_submission_does_not_have(grader, mutant_re
         for diagnosis in report.diagnoses:
             if diagnosis.certain and diagnosis.id != bug:
                 ours, theirs = grader._results_of(mutants[bug]), grader._results_of(mutants[diagnosis.id])
-                predicted = touched(list(checks.values()), grader.expected, theirs)
+                predicted = touched([checks[key] for key in theirs], grader.expected, theirs)
                 assert mutants[diagnosis.id].exercise == mutants[bug].exercise and predicted and all(
                     explains(grader.expected[key], theirs[key], ours[key], checks[key]) for key in predicted), (bug, diagnosis.id)
 
@@ -386,11 +386,14 @@ def test_no_two_bugs_of_the_catalogue_are_indistinguishable(grader):
     """Two hypotheses with the same results on every check could never be told apart: one of the two names would be a guess."""
     checks = {c.id: c for c in grader.checks}
     mutants = load_mutants()
+    twins = []
     for index, first in enumerate(mutants):
         for second in mutants[index + 1:]:
             if first.exercise == second.exercise:
                 ours, theirs = grader._results_of(first), grader._results_of(second)
-                assert not all(explains(grader.expected[k], ours[k], theirs[k], checks[k]) for k in ours), (first.id, second.id)
+                if all(explains(grader.expected[k], ours[k], theirs[k], checks[k]) for k in ours):
+                    twins.append((first.id, second.id))
+    assert not twins
 
 
 def test_exceptions_explain_each_other_only_with_the_same_type_and_message():

@@ -25,7 +25,10 @@ def weights_for_any_batch_shape(impl):
 @check("attention", "keys where the mask is False get weight 0 and the rest still sum to 1 (mask the keys, i.e. columns)")
 def weights_with_a_padding_mask(impl):
     X = randn(3, 6, 5, seed=5)
-    return impl.attention.attention_weights(X, padded_mask([6, 4, 1], 6))
+    # The padded word points away from both real words: its scores with them are about -1e10,
+    # lower than any "large negative" fill value, yet its weights on padding must still be 0.
+    far = torch.tensor([[[1e5, 1e5], [1e5, 0.0], [-1e5, -1e5]]])
+    return impl.attention.attention_weights(X, padded_mask([6, 4, 1], 6)), impl.attention.attention_weights(far, padded_mask([2], 3))
 
 
 @check("attention", "a sequence that is all padding gets weights of 0, never NaN")

@@ -17,9 +17,11 @@ def lookup_keeps_the_ids_shape(impl):
     return [impl.embedding.embedding_lookup(ids, weight) for ids in (torch.tensor(4), randint(0, 6, (7,), seed=4), randint(0, 6, (2, 3, 4), seed=5))]
 
 
-@check("embedding", "the vectors keep the dtype of weight (float64 in, float64 out), and int32 ids work")
+@check("embedding", "the vectors keep the dtype of weight (float64 in, float64 out), and int32 and uint8 ids are looked up like any ids")
 def lookup_keeps_dtype(impl):
-    return impl.embedding.embedding_lookup(randint(0, 5, (3,), seed=6).int(), randn(5, 2, seed=7, dtype=torch.float64))
+    lookup, weight = impl.embedding.embedding_lookup, randn(5, 2, seed=7, dtype=torch.float64)
+    # uint8 ids as long as the table: indexing with them as they are would select rows as a mask
+    return lookup(randint(0, 5, (3,), seed=6).int(), weight), outcome(lambda: lookup(torch.tensor([0, 3, 1, 1, 4], dtype=torch.uint8), weight))
 
 
 @check("embedding", "the lookup must be differentiable: the gradient of weight counts how often each row was used")

@@ -59,9 +59,9 @@ def rejects_k_not_divisible_by_heads(impl):
     return outcome(lambda: impl.attention.SelfAttention(7, 2)), outcome(lambda: impl.attention.SelfAttention(8, 3))
 
 
-@check("qkv", "the errors the docstrings document: k or heads not positive, x not (batch, T, k) or a mask not (batch, T) (ValueError)")
+@check("qkv", "the errors the docstrings document: k or heads not positive, x not (batch, T, k) (a wrong k included) or a mask not (batch, T) (ValueError)")
 def rejects_bad_shapes(impl):
     make = impl.attention.SelfAttention
     attention = make(8, 2)
-    return [outcome(lambda: make(0, 1)), outcome(lambda: make(8, 0)), outcome(lambda: attention(randn(5, 8, seed=17))),
+    return [outcome(lambda: make(0, 1)), outcome(lambda: make(8, 0)), outcome(lambda: attention(randn(5, 8, seed=17))), outcome(lambda: attention(randn(2, 5, 6, seed=19))),
             outcome(lambda: attention(randn(2, 5, 8, seed=18), torch.ones(2, 4, dtype=torch.bool)))]

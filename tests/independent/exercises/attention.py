@@ -45,11 +45,13 @@ class SelfAttention(nn.Module):
         self.to_values = nn.Linear(k, k, bias=False)
         self.to_keys = nn.Linear(k, k, bias=False)
         self.to_queries = nn.Linear(k, k, bias=False)
-        self.heads = heads
+        self.heads, self.k = heads, k
 
     def forward(self, x, mask=None):
         _check_inputs(x, mask, dims=3)
         b, t, k = x.shape
+        if k != self.k:
+            raise ValueError(f"x has {k} features per word, this layer was built for {self.k}")
         s = k // self.heads
         q, kk, v = (f(x).unflatten(-1, (self.heads, s)).permute(0, 2, 1, 3) for f in (self.to_queries, self.to_keys, self.to_values))
         scores = torch.einsum("bhis,bhjs->bhij", q, kk) / math.sqrt(s)
