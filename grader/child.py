@@ -1,6 +1,6 @@
 """The process inside the sandbox: it runs the hidden probes on one learner's code.
 
-    python -I -B child.py COMMANDS_FD REPLIES_FD
+    python -I -B -u child.py COMMANDS_FD REPLIES_FD    (-u: what the learner prints is never lost in a buffer)
 
 It sees what ``grader/jail.py`` mounts: this file, ``wire.py`` and the probes
 (``checks/``, read-only), the learner's files (read-only), Python and its

@@ -14,7 +14,7 @@ import hashlib
 import re
 import threading
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from . import standins, submission
 from .checks import Check, Impl, all_checks, run_probe, standin_namespace
 from .jail import Jail
 from .mutants import Mutant, in_memory, load_mutants, sources
-from .sandbox import Code, Limits, Outcome, SandboxRun
+from .roots import Root, search
+from .sandbox import Code, Limits, Outcome, SandboxRun, Task
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -58,6 +59,7 @@ class Report:
     fingerprint: str | None = None
     version: str | None = None
     diagnoses: list[Diagnosis] = field(default_factory=list)
+    roots: list[Root] = field(default_factory=list)
     by_exercise: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -138,21 +140,25 @@ class Grader:
             self.jail.check()
         self.checks = all_checks()
         self.points = load_points(self.checks)
-        self._standins = {key: standin_namespace(standins.sources(key)) for key in standins.PATCHES}
+        self._namespaces: dict[standins.Setting, dict[str, Any]] = {}
+        self._lock = threading.RLock()  # probe() takes it, also inside _results_of()
         self.expected = self.outcomes_in_process(Impl("solutions"), raw=True)
         broken = [c.id for c in self.checks if isinstance(self.expected[c.id], dict) and "raised" in self.expected[c.id]]
         if broken:
             raise RuntimeError(f"checks that fail on the reference itself: {broken}")
         self.mutants = load_mutants()
         self._mutant_results: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
         self.version = grader_version()
 
     # --- running the probes ---------------------------------------------------------
 
-    def probe(self, check: Check, impl: Impl) -> Any:
-        """One probe on trusted code in this process, with the exercise's stand-ins."""
-        return run_probe(check, impl, standins.PATCHES.get(check.exercise), self._standins.get(check.exercise))
+    def probe(self, check: Check, impl: Impl, setting: standins.Setting | None = None) -> Any:
+        """One probe on trusted code in this process, with the exercise's stand-ins (or those of ``setting``)."""
+        setting = setting or standins.setting(check.exercise)
+        with self._lock:
+            if setting not in self._namespaces:
+                self._namespaces[setting] = standin_namespace(setting.sources())
+        return run_probe(check, impl, setting.patch_map(), self._namespaces[setting])
 
     def outcomes_in_process(self, impl: Impl, raw: bool = False) -> dict:
         """Run every probe here, without a sandbox: for trusted code (the reference, tests, the catalogue)."""
@@ -161,7 +167,18 @@ class Grader:
 
     def outcomes_in_sandbox(self, code: Code) -> tuple[dict[str, Outcome], str]:
         """Run every probe on the learner's ``code`` in sandboxed child processes."""
-        return SandboxRun(self.checks, code, exercise_modules(), self.limits, self.jail).run()
+        return self._sandboxed([Task.grading(c) for c in self.checks], code)
+
+    def _sandboxed(self, tasks: list[Task], code: Code) -> tuple[dict[str, Outcome], str]:
+        return SandboxRun(tasks, code, exercise_modules(), self.limits, self.jail).run()
+
+    def in_process(self, impl: Impl) -> Callable[[list[Task]], dict[str, Outcome]]:
+        """Runs tasks on trusted code here (for ``report``'s re-runs)."""
+        return lambda tasks: {t.key: Outcome(self.probe(t.check, impl, t.setting)) for t in tasks}
+
+    def in_sandbox(self, code: Code) -> Callable[[list[Task]], dict[str, Outcome]]:
+        """Runs tasks on the learner's ``code`` in a sandbox of their own; what they print is dropped."""
+        return lambda tasks: self._sandboxed(tasks, code)[0]
 
     # --- scoring ----------------------------------------------------------------------
 
@@ -193,10 +210,13 @@ class Grader:
             found += diagnose(exercise, self.checks, self.expected, learner, hypotheses)
         return found
 
-    def report(self, name: str, outcomes: dict[str, Outcome], **fields: Any) -> Report:
-        """The report of one submission: its results and their likely causes."""
+    def report(self, name: str, outcomes: dict[str, Outcome], rerun: Callable[[list[Task]], dict[str, Outcome]] | None = None,
+               **fields: Any) -> Report:
+        """The report of one submission: its results, their likely causes and, when ``rerun`` can run tasks, their roots."""
         results = self.score(outcomes)
-        return Report(name, results, diagnoses=self.diagnose(outcomes, results), version=self.version, **fields)
+        failed = {f"{r.exercise}.{r.test}" for r in results if not r.passed and "not started:" not in r.message}
+        found = search(self.checks, failed, rerun, self.expected) if rerun is not None else []
+        return Report(name, results, diagnoses=self.diagnose(outcomes, results), roots=found, version=self.version, **fields)
 
     def _results_of(self, mutant: Mutant) -> dict[str, Any]:
         with self._lock:
@@ -222,8 +242,9 @@ class Grader:
     def grade_package(self, package: submission.Package, name: str, workdir: Path) -> Report:
         """Grade files already read and checked (``submission.read``), with ``workdir`` (empty, the grader's) for their copy."""
         folder = package.write(workdir / "submission")
-        outcomes, output = self.outcomes_in_sandbox(Code(folder=folder))
-        return self.report(name, outcomes, output=output, fingerprint=package.fingerprint)
+        code = Code(folder=folder)
+        outcomes, output = self.outcomes_in_sandbox(code)
+        return self.report(name, outcomes, self.in_sandbox(code), output=output, fingerprint=package.fingerprint)
 
     def refused(self, name: str, problem: str) -> Report:
         """The report of a submission that could not be graded at all: every check failed with ``problem``."""

@@ -45,19 +45,21 @@ class SandboxGrades(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         grader = _grader()
         cells = tuple((str(index), cell.source) for index, cell in enumerate(nb.cells) if cell.cell_type == "code" and not _is_test(cell))
-        outcomes, _ = grader.outcomes_in_sandbox(Code(cells=cells))
+        code = Code(cells=cells)
+        outcomes, _ = grader.outcomes_in_sandbox(code)
+        report = grader.report("notebook", outcomes, grader.in_sandbox(code))
         for cell in nb.cells:
             if cell.cell_type != "code" or not _is_test(cell):
                 continue
             # The hidden cell's source comes from the gradebook (nbgrader's OverwriteCells), not from the student.
             match = HIDDEN_CALL.search(cell.source)
-            cell.outputs = [] if match is None else self._outputs(grader, outcomes, match.group(1))
+            cell.outputs = [] if match is None else self._outputs(report, match.group(1))
         return nb, resources
 
     @staticmethod
-    def _outputs(grader, outcomes, exercise: str) -> list:
-        results = grader.score(outcomes, only=exercise)
-        earned, text = exercise_summary(results, grader.diagnose(outcomes, results), exercise)
+    def _outputs(report, exercise: str) -> list:
+        results = [r for r in report.results if r.exercise == exercise]
+        earned, text = exercise_summary(results, report.diagnoses, exercise, report.roots)
         return [
             nbformat.v4.new_output("stream", name="stdout", text=text),
             nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(earned))}, execution_count=1),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from exercises.diagnosis import Diagnosis
 from .grade import BONUS, EXERCISE_BY_KEY, MAX_SCORE, CheckResult, Report
+from .roots import Root
 
 PRINTABLE = re.compile(r"[^\t\n\x20-\x7e\u00a0-\uffff]")
 
@@ -60,6 +61,7 @@ def results_json(report: Report) -> dict:
         "fingerprint": report.fingerprint, "grader_version": report.version,
         "diagnoses": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if d.certain],
         "possible_causes": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if not d.certain],
+        "fix_first": [{"exercise": r.exercise, "function": r.function, "checks": list(r.checks), "hidden": list(r.hidden)} for r in report.roots],
         "tests": [asdict(r) for r in report.results],
     }
 
@@ -70,8 +72,9 @@ def load_report(path: Path) -> Report | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         results = [CheckResult(**test) for test in data["tests"]]
         diagnoses = [Diagnosis(**d) for d in data["diagnoses"]] + [Diagnosis(**d, certain=False) for d in data["possible_causes"]]
+        roots = [Root(r["exercise"], r["function"], tuple(r["checks"]), tuple(r["hidden"])) for r in data.get("fix_first", [])]
         return Report(data["submission"], results, problem=data["problem"], fingerprint=data["fingerprint"],
-                      version=data["grader_version"], diagnoses=diagnoses)
+                      version=data["grader_version"], diagnoses=diagnoses, roots=roots)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -96,7 +99,7 @@ def exercise_feedback(report: Report, key: str) -> list[str]:
         return ["Every check passed."]
     if report.by_exercise[key][0] == 0 and all("not started:" in r.message for r in failed):
         return [f"Not started: {exercise.module}.py still raises NotImplementedError in {', '.join(exercise.targets)}."]
-    return cause_lines(report.diagnoses, key) + problem_lines(failed)
+    return cause_lines(report.diagnoses, key) + root_lines(report.roots, key) + problem_lines(symptoms_removed(failed, report.roots))
 
 
 def printed_markdown(report: Report) -> list[str]:
@@ -108,11 +111,13 @@ def printed_markdown(report: Report) -> list[str]:
     return ["## What your code printed (first lines)", "", fence, shown, fence, ""]
 
 
-def exercise_summary(results: Sequence[CheckResult], diagnoses: Sequence[Diagnosis], exercise: str) -> tuple[int, str]:
+def exercise_summary(results: Sequence[CheckResult], diagnoses: Sequence[Diagnosis], exercise: str,
+                     roots: Sequence[Root] = ()) -> tuple[int, str]:
     """The points of one exercise's checks and what a notebook's hidden cell prints about them."""
     earned = sum(r.points for r in results)
     lines = [f"{exercise}: {earned} / {sum(r.max_points for r in results)} points from the hidden checks"]
-    lines += cause_lines(diagnoses, exercise) + problem_lines([r for r in results if not r.passed])
+    failed = [r for r in results if not r.passed]
+    lines += cause_lines(diagnoses, exercise) + root_lines(roots, exercise) + problem_lines(symptoms_removed(failed, roots))
     return earned, "\n".join(line for line in lines if line) + "\n"
 
 
@@ -120,6 +125,25 @@ def cause_lines(diagnoses: Sequence[Diagnosis], exercise: str) -> list[str]:
     """The likely causes of one exercise's failures, before its list of problems."""
     named = [d for d in diagnoses if d.exercise == exercise]
     return [f"**{'Likely cause' if d.certain else 'Possibly'}:** {_sentence(d.message)}" for d in named] + ([""] if named else [])
+
+
+def root_lines(roots: Sequence[Root], exercise: str) -> list[str]:
+    """"Fix X first", once per function whose mistakes make other checks fail."""
+    lines = []
+    for root in (r for r in roots if r.exercise == exercise):
+        count, hidden = len(root.checks), len(root.hidden)
+        line = (f"**Fix `{root.function}` first:** with a correct `{root.function}`, {count} of the failed "
+                f"check{'s' if count > 1 else ''} of this exercise would pass")
+        if hidden:
+            line += f"; {'the' if hidden > 1 else 'the one'} {hidden if hidden > 1 else ''} that only show{'' if hidden > 1 else 's'} its effect on the code that calls it {'are' if hidden > 1 else 'is'} not listed below"
+        lines.append(" ".join(line.split()) + ".")
+    return lines + ([""] if lines else [])
+
+
+def symptoms_removed(failed: Sequence[CheckResult], roots: Sequence[Root]) -> list[CheckResult]:
+    """The failed checks that are not mere symptoms of a root: the ones still worth a bullet of their own."""
+    hidden = {check for root in roots for check in root.hidden}
+    return [r for r in failed if f"{r.exercise}.{r.test}" not in hidden]
 
 
 def problem_lines(failed: Sequence[CheckResult]) -> list[str]:

@@ -8,9 +8,10 @@ killed (with everything it started: its PID namespace goes with it) and a
 new child continues with the rest. A module whose import hung or crashed the
 child is not imported again.
 
-The stand-ins of an exercise (correct code of earlier exercises) are sent
-only when that exercise's first check is about to run: by then every
-exercise they stand in for has been graded and its results are final.
+Each check runs in a ``Setting`` of stand-ins (``grader/standins/``), sent
+only when the first check that needs it is about to run: the stand-ins of
+earlier exercises once those exercises have been graded and their results
+are final.
 """
 
 from __future__ import annotations
@@ -66,6 +67,20 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Task:
+    """One probe to run: ``check`` in the stand-in ``setting``; its outcome is filed under ``key``."""
+
+    key: str
+    check: Check
+    setting: standins.Setting = standins.Setting()
+
+    @classmethod
+    def grading(cls, check: Check) -> "Task":
+        """The check as it is graded: with the stand-ins of earlier exercises."""
+        return cls(check.id, check, standins.setting(check.exercise))
+
+
+@dataclass(frozen=True)
 class Code:
     """What is graded: an ``exercises/`` package in ``folder``, or the code cells of a notebook."""
 
@@ -82,10 +97,10 @@ class _Stop(Exception):
 
 
 class SandboxRun:
-    """Runs every check on one submission's code, restarting the child after a hang or a crash."""
+    """Runs every task on one submission's code, restarting the child after a hang or a crash."""
 
-    def __init__(self, checks: list[Check], code: Code, modules: list[str], limits: Limits, jail: Jail | None) -> None:
-        self.checks, self.code, self.modules, self.limits, self.jail = checks, code, modules, limits, jail
+    def __init__(self, tasks: list[Task], code: Code, modules: list[str], limits: Limits, jail: Jail | None) -> None:
+        self.tasks, self.code, self.modules, self.limits, self.jail = tasks, code, modules, limits, jail
         self.outcomes: dict[str, Outcome] = {}
         self.broken: dict[str, str] = {}
         self.output = bytearray()
@@ -93,14 +108,14 @@ class SandboxRun:
 
     def run(self) -> tuple[dict[str, Outcome], str]:
         deadline = time.monotonic() + self.limits.submission_seconds
-        while not self.fatal and time.monotonic() < deadline and len(self.outcomes) < len(self.checks):
+        while not self.fatal and time.monotonic() < deadline and len(self.outcomes) < len(self.tasks):
             progress = (len(self.outcomes), len(self.broken))
             self._child(deadline)
             if (len(self.outcomes), len(self.broken)) == progress and not self.fatal and time.monotonic() < deadline:
                 self.fatal = "the grading process stopped without finishing a check"
         reason = f"not run: {self.fatal}" if self.fatal else "not run: the submission used up its time limit"
-        for check in self.checks:
-            self.outcomes.setdefault(check.id, Outcome(failure=reason))
+        for task in self.tasks:
+            self.outcomes.setdefault(task.key, Outcome(failure=reason))
         return self.outcomes, self.output.decode("utf-8", "replace")
 
     # --- one child ---------------------------------------------------------------------
@@ -137,14 +152,14 @@ class SandboxRun:
         fds = (commands, replies)
         popen = dict(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if self.jail is None:  # --no-sandbox: trusted code only
-            command = [sys.executable, "-I", "-B", str(HERE / "child.py"), str(commands), str(replies)]
+            command = [sys.executable, "-I", "-B", "-u", str(HERE / "child.py"), str(commands), str(replies)]
             return subprocess.Popen(command, pass_fds=fds, env={**env, "HOME": str(Path.home()), "TMPDIR": "/tmp"},
                                     cwd="/tmp", start_new_session=True, **popen)
         binds = {f"/sandbox/{name}": HERE / name for name in CHILD_FILES}
         binds |= {f"/sandbox/checks/{p.name}": p for p in sorted((HERE / "checks").glob("*.py"))}
         if self.code.folder is not None:
             binds["/submission/exercises"] = self.code.folder
-        command = [sys.executable, "-I", "-B", "/sandbox/child.py", str(commands), str(replies)]
+        command = [sys.executable, "-I", "-B", "-u", "/sandbox/child.py", str(commands), str(replies)]
         return self.jail.start(command, binds, env, fds, **popen)
 
     def _converse(self, channel: _Channel, deadline: float) -> None:
@@ -162,17 +177,17 @@ class SandboxRun:
                 continue
             channel.ask({"load": name, "source": source}, "loaded", limits.import_seconds, deadline,
                         on_fail=lambda why, name=name: self._broken(name, why), expect=name)
-        patched = None
-        for index, check in enumerate(self.checks):
-            if check.id in self.outcomes:
+        current = standins.Setting()
+        for index, task in enumerate(self.tasks):
+            if task.key in self.outcomes:
                 continue
-            if patched != check.exercise and check.exercise in standins.PATCHES:
-                command = {"standins": standins.sources(check.exercise), "patches": standins.PATCHES[check.exercise]}
-                channel.ask(command, "patched", limits.check_seconds, deadline, on_fail=lambda why, check=check: self._failed(check, why))
-                patched = check.exercise
-            value = channel.ask({"run": index, "check": check.id}, "done", limits.check_seconds, deadline,
-                                on_fail=lambda why, check=check: self._failed(check, why), expect=index)
-            self.outcomes[check.id] = Outcome(value=value)
+            if task.setting != current:
+                command = {"standins": task.setting.sources(), "patches": task.setting.patch_map()}
+                channel.ask(command, "patched", limits.check_seconds, deadline, on_fail=lambda why, task=task: self._failed(task, why))
+                current = task.setting
+            value = channel.ask({"run": index, "check": task.check.id}, "done", limits.check_seconds, deadline,
+                                on_fail=lambda why, task=task: self._failed(task, why), expect=index)
+            self.outcomes[task.key] = Outcome(value=value)
 
     # --- what a failure costs ------------------------------------------------------------
 
@@ -183,8 +198,8 @@ class SandboxRun:
         what = f"exercises/{module}.py" if self.code.folder is not None else f"notebook cell {module}"
         self.broken[module] = f"importing {what} {why}"
 
-    def _failed(self, check: Check, why: str) -> None:
-        self.outcomes[check.id] = Outcome(failure=why)
+    def _failed(self, task: Task, why: str) -> None:
+        self.outcomes[task.key] = Outcome(failure=why)
 
     def _drain(self, stream) -> None:
         """Keep the start of what the learner's code printed; read and drop the rest so it never blocks."""

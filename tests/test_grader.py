@@ -87,8 +87,8 @@ def mutant_reports(grader, tmp_path_factory) -> dict[str, Report]:
     reports = {}
     for index, mutant in enumerate(load_mutants()):
         write_package(folder / f"mutant_{index}", mutant)
-        outcomes = grader.outcomes_in_process(Impl(f"mutant_{index}"))
-        reports[mutant.id] = grader.report(mutant.id, outcomes)
+        impl = Impl(f"mutant_{index}")
+        reports[mutant.id] = grader.report(mutant.id, grader.outcomes_in_process(impl), grader.in_process(impl))
     yield reports
     sys.path.remove(str(folder))
 
@@ -102,6 +102,16 @@ def test_every_mutant_loses_points_in_its_exercise_only_and_is_named(mutant, mut
     assert report.score < 100 if mutant.exercise != "sinusoidal" else report.bonus < 5
     assert {k: v for k, v in got.items() if k != mutant.exercise} == {k: v for k, v in FULL.items() if k != mutant.exercise}
     assert mutant.hint in feedback_markdown(report)
+
+
+@pytest.mark.parametrize("bug, root", [
+    ("no-scaling", "attention_weights"), ("naive-softmax", "masked_softmax"), ("weights-transposed", None),
+    ("self-attention-ignores-mask", None), ("mean-over-padding", "pool_tokens"), ("post-norm", "TransformerBlock"),
+    ("no-final-norm", None), ("heads-plain-reshape", None),
+])
+def test_fix_first_names_the_called_function_that_the_failures_come_from(bug, root, mutant_reports):
+    """The root is the function whose correct version cures failures of its callers; a bug in the caller itself has none."""
+    assert [r.function for r in mutant_reports[bug].roots] == ([root] if root else [])
 
 
 def test_feedback_never_shows_solution_code(mutant_reports):
@@ -180,9 +190,23 @@ TransformerClassifier.forward = _crashing_forward
 }
 
 
+# A wrong masked_softmax makes attention_weights and self_attention fail; self_attention
+# also prints where its masked_softmax comes from, to show whether a stand-in is ever seen.
+CHAINED = """
+def masked_softmax(scores, key_mask=None):
+    if key_mask is None:
+        return scores.softmax(dim=-1)
+    return scores.masked_fill(~key_mask, 0.0).softmax(dim=-1)
+_self_attention = self_attention
+def self_attention(X, mask=None):
+    print("softmax from", masked_softmax.__code__.co_filename)
+    return _self_attention(X, mask)
+"""
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    """Nine submissions graded together, two at a time: every kind of trouble in one class."""
+    """Ten submissions graded together, two at a time: every kind of trouble in one class."""
     root = tmp_path_factory.mktemp("class")
     subs = {
         "reference": submission(root / "reference"),
@@ -194,6 +218,7 @@ def graded_class(tmp_path_factory):
         }),
         "broken_files": submission(root / "broken_files", append={"attention": "def broken(:\n    pass"}, replace={"padding": None}),
         "trouble": submission(root / "trouble", append=TROUBLE),
+        "chained": submission(root / "chained", append={"attention": CHAINED}),
     }
     zipped = root / "alice.zip"
     with zipfile.ZipFile(zipped, "w") as archive:
@@ -223,6 +248,7 @@ def test_class_grades_have_exactly_the_points_each_submission_earned(graded_clas
         "import_errors": {**FULL, "vocab": 0, "embedding": 0},
         "broken_files": {**FULL, "padding": 0, "attention": 0, "qkv": 0, "classifier": 0},
         "trouble": {**FULL, "vocab": 8, "padding": 8, "positional": 1, "qkv": 17, "classifier": 19, "sinusoidal": 0},
+        "chained": {**FULL, "attention": 10},
         "alice": FULL,
         "mallory": dict.fromkeys(FULL, 0),
         "notes.txt": dict.fromkeys(FULL, 0),
@@ -255,6 +281,18 @@ def test_each_problem_gets_a_clear_message(graded_class):
     assert "No module named 'grader'" in messages("trouble", "positional")
     assert "neither a folder nor a .zip" in reports["notes.txt"].problem
     assert "leaves the archive" in reports["mallory"].problem
+
+
+def test_a_failure_that_comes_from_a_called_function_says_fix_it_first(graded_class):
+    """A wrong masked_softmax is named as the root, its callers' failures are not listed, and the re-runs' output is never shown."""
+    reports, out, _ = graded_class
+    root = json.loads((out / "chained" / "results.json").read_text())["fix_first"]
+    assert [(r["exercise"], r["function"]) for r in root] == [("attention", "masked_softmax")] and root[0]["hidden"]
+    feedback = (out / "chained" / "feedback.md").read_text()
+    section = feedback.split("## Exercise 4")[1].split("## Exercise 5")[0]
+    assert section.count("**Fix `masked_softmax` first:**") == 1 and "self_attention with a mask" not in section
+    assert "softmax from /submission/exercises/attention.py" in feedback and "stand-in" not in feedback
+    assert not any(r.roots for name, r in reports.items() if name != "chained")
 
 
 def test_output_floods_are_capped(graded_class):
