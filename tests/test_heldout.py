@@ -1,42 +1,94 @@
-"""The held-out bug catalogue is well formed: every bug applies and compiles."""
+"""The held-out bug catalogues are well formed: every bug applies and compiles.
+
+Both catalogues, ``bugs.toml`` and ``fresh.toml``, get the same checks; the
+second must list different mistakes from the first.
+"""
 
 from __future__ import annotations
 
+import ast
+import json
 from pathlib import Path
 
 import pytest
 
 from exercises.catalogue import EXERCISES
-from tests.heldout import apply, load_bugs
+from tests.heldout import CATALOGUE, CATALOGUES, FRESH, apply, load_bugs
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 BUGS = load_bugs()
+FRESH_BUGS = load_bugs(FRESH)
+BY_CATALOGUE = {path.name: load_bugs(path) for path in CATALOGUES}
+EVERY_BUG = [(name, bug) for name, bugs in BY_CATALOGUE.items() for bug in bugs]
+EVERY_BUG_IDS = [f"{name}:{bug['id']}" for name, bug in EVERY_BUG]
 
 
-def test_catalogue_has_at_least_three_bugs_per_exercise():
-    """Every exercise, the bonus included, has at least three held-out bugs."""
-    counts = {e.key: sum(b["exercise"] == e.key for b in BUGS) for e in EXERCISES}
+def squeeze(source: str) -> str:
+    """The source's syntax tree: two sources that differ only in layout or comments are the same bug.
+
+    (Deleting whitespace would not do: ``" "`` and ``""`` are different strings.)
+    """
+    return ast.dump(ast.parse(source))
+
+
+@pytest.mark.parametrize("name", list(BY_CATALOGUE))
+def test_catalogue_has_at_least_three_bugs_per_exercise(name):
+    """Every exercise, the bonus included, has at least three held-out bugs in each catalogue."""
+    counts = {e.key: sum(b["exercise"] == e.key for b in BY_CATALOGUE[name]) for e in EXERCISES}
     assert all(n >= 3 for n in counts.values()), counts
 
 
-def test_each_bug_names_an_exercise_in_its_module():
+@pytest.mark.parametrize("name", list(BY_CATALOGUE))
+def test_each_bug_names_an_exercise_in_its_module(name):
     """A bug's exercise is one of the catalogue's, and lives in the module the bug edits."""
     modules = {e.key: e.module for e in EXERCISES}
-    wrong = [b["id"] for b in BUGS if modules.get(b["exercise"]) != b["module"]]
+    wrong = [b["id"] for b in BY_CATALOGUE[name] if modules.get(b["exercise"]) != b["module"]]
     assert not wrong
 
 
-@pytest.mark.parametrize("bug", BUGS, ids=[b["id"] for b in BUGS])
-def test_every_edit_applies_exactly_once(bug):
+@pytest.mark.parametrize(("name", "bug"), EVERY_BUG, ids=EVERY_BUG_IDS)
+def test_every_edit_applies_exactly_once(name, bug):
     """Each find text occurs exactly once, and the edits change the module."""
     source = apply(bug, SOLUTIONS)
     assert source != (SOLUTIONS / f"{bug['module']}.py").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("bug", BUGS, ids=[b["id"] for b in BUGS])
-def test_every_edited_module_compiles(bug):
+@pytest.mark.parametrize(("name", "bug"), EVERY_BUG, ids=EVERY_BUG_IDS)
+def test_every_edited_module_compiles(name, bug):
     """The edited module is valid Python, as a learner's file usually is."""
     compile(apply(bug, SOLUTIONS), f"{bug['module']}.py", "exec")
+
+
+def test_no_bug_id_is_in_both_catalogues():
+    """An id names one bug: fresh.toml reuses none of bugs.toml's."""
+    assert not {b["id"] for b in BUGS} & {b["id"] for b in FRESH_BUGS}
+
+
+def test_fresh_bugs_are_not_the_first_catalogues_bugs_again():
+    """No bug of fresh.toml edits its module into the same source as a bug of bugs.toml (layout and comments aside)."""
+    first = {(b["module"], squeeze(apply(b, SOLUTIONS))): b["id"] for b in BUGS}
+    again = {b["id"]: first[key] for b in FRESH_BUGS if (key := (b["module"], squeeze(apply(b, SOLUTIONS)))) in first}
+    assert not again, again
+
+
+def test_no_two_bugs_of_a_catalogue_give_the_same_source():
+    """Within each catalogue, every bug is a different edit (layout and comments aside)."""
+    for name, bugs in BY_CATALOGUE.items():
+        seen: dict[tuple[str, str], str] = {}
+        for bug in bugs:
+            key = (bug["module"], squeeze(apply(bug, SOLUTIONS)))
+            assert key not in seen, f"{name}: {bug['id']} repeats {seen[key]}"
+            seen[key] = bug["id"]
+
+
+def test_load_bugs_takes_a_path(tmp_path):
+    """load_bugs reads the catalogue it is given (a Path or a str), bugs.toml by default."""
+    catalogue = tmp_path / "mine.toml"
+    catalogue.write_text(
+        '[[bug]]\nid = "x"\nexercise = "vocab"\nmodule = "vocab"\nedits = [["a", "b"]]\ncause = "c"\n', encoding="utf-8"
+    )
+    assert [b["id"] for b in load_bugs(catalogue)] == ["x"] == [b["id"] for b in load_bugs(str(catalogue))]
+    assert [b["id"] for b in load_bugs()] == [b["id"] for b in load_bugs(CATALOGUE)]
 
 
 def test_apply_names_the_bug_when_a_find_text_is_missing():
@@ -55,6 +107,42 @@ def test_every_judgement_is_of_a_catalogued_bug_and_cause():
     assert {bug for bug, _ in judgements} <= {b["id"] for b in BUGS}
     assert {cause for _, cause in judgements} <= {m.id for m in load_mutants()}
     assert all(isinstance(j.get("correct"), bool) for j in judgements.values())
+
+
+def test_each_catalogue_has_its_own_judgements_file():
+    """bugs.toml keeps judgements.toml; another catalogue's verdicts live beside it as <name>-judgements.toml."""
+    from tests.heldout.measure import JUDGEMENTS, judgements_for
+
+    assert judgements_for(CATALOGUE) == JUDGEMENTS
+    assert judgements_for(FRESH) == FRESH.with_name("fresh-judgements.toml")
+
+
+def test_fresh_judgements_if_any_are_of_fresh_bugs():
+    """A verdict in fresh-judgements.toml (once a person writes one) pairs a bug of fresh.toml with a cause of the grader's catalogue."""
+    from grader.mutants import load_mutants
+    from tests.heldout.measure import judgements_for, load_judgements
+
+    judgements = load_judgements(judgements_for(FRESH))
+    assert {bug for bug, _ in judgements} <= {b["id"] for b in FRESH_BUGS}
+    assert {cause for _, cause in judgements} <= {m.id for m in load_mutants()}
+    assert all(isinstance(j.get("correct"), bool) for j in judgements.values())
+
+
+def test_tabulate_reads_the_catalogue_it_is_given(tmp_path):
+    """With --bugs, the table's rows are the bugs of that catalogue; --tabulate-only finds the catalogue the run recorded."""
+    from tests.heldout.measure import recorded_catalogue, tabulate
+
+    bug = FRESH_BUGS[0]
+    (tmp_path / "visible.json").write_text(json.dumps({bug["id"]: False}), encoding="utf-8")
+    (tmp_path / "catalogue.json").write_text(json.dumps({"bugs": str(FRESH)}), encoding="utf-8")
+    grades = tmp_path / "grades" / bug["id"]
+    grades.mkdir(parents=True)
+    score = {"points": 0, "max_points": 10}
+    (grades / "results.json").write_text(json.dumps({"exercises": {bug["exercise"]: score}}), encoding="utf-8")
+    assert recorded_catalogue(tmp_path) == FRESH
+    (row,) = tabulate(tmp_path, FRESH)
+    assert (row["id"], row["lost"], row["hints"], row["visible"]) == (bug["id"], True, [], False)
+    assert tabulate(tmp_path, CATALOGUE) == []
 
 
 def test_causes_are_read_from_the_exercise_diagnoses_and_near_misses():

@@ -1,8 +1,12 @@
-"""The held-out catalogue of learner bugs (``bugs.toml``) and how to apply one.
+"""The held-out catalogues of learner bugs and how to apply one.
 
-The catalogue was written from the docstrings alone, before its author read
+``bugs.toml`` was written from the docstrings alone, before its author read
 the grader's diagnosis, so that it measures the feedback on mistakes the
-grader was not tuned for. ``measure.py`` grades every entry.
+grader was not tuned for. ``fresh.toml`` is a second catalogue of different
+mistakes, written later under the same rule (its author never read the
+diagnosis code, the grader's own catalogue, nor the first catalogue's
+judgements and results), for a measurement the grader was not tuned on.
+``measure.py`` grades every entry of either (``--bugs``).
 """
 
 from __future__ import annotations
@@ -15,12 +19,18 @@ except ModuleNotFoundError:  # Python 3.10 has no tomllib
     import tomli as tomllib
 
 CATALOGUE = Path(__file__).with_name("bugs.toml")
+FRESH = Path(__file__).with_name("fresh.toml")
+CATALOGUES = (CATALOGUE, FRESH)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 
-def load_bugs(path: Path = CATALOGUE) -> list[dict]:
-    """Every bug of the catalogue, in file order; a missing field or a repeated id is a ValueError."""
-    bugs = tomllib.loads(path.read_text(encoding="utf-8"))["bug"]
+def load_bugs(path: Path | str = CATALOGUE) -> list[dict]:
+    """Every bug of the catalogue at ``path`` (``bugs.toml`` by default), in file order.
+
+    Raises:
+        ValueError: for a bug that lacks a field, or an id used twice in the file.
+    """
+    bugs = tomllib.loads(Path(path).read_text(encoding="utf-8"))["bug"]
     seen: set[str] = set()
     for bug in bugs:
         missing = [f for f in FIELDS if f not in bug]

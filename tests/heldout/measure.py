@@ -1,8 +1,9 @@
-"""Grade every bug of the held-out catalogue and write a table of how the grader does.
+"""Grade every bug of a held-out catalogue and write a table of how the grader does.
 
-    python -m tests.heldout.measure --out DIR [--no-visible] [--jobs 2]
+    python -m tests.heldout.measure --out DIR [--bugs FILE] [--no-visible] [--jobs 2]
 
-For each bug, a submission ``DIR/submissions/<id>/exercises/`` holds the
+``--bugs`` names the catalogue: ``tests/heldout/bugs.toml`` (the default) or
+another of the same format, such as ``tests/heldout/fresh.toml``. For each bug, a submission ``DIR/submissions/<id>/exercises/`` holds the
 reference's exercise modules with the bug's edits; ``python -m grader grade``
 grades them all into ``DIR/grades/``. Per bug the table records:
 
@@ -11,7 +12,9 @@ grades them all into ``DIR/grades/``. Per bug the table records:
   results.json) and offered as "possibly" (``possible_causes``);
 - named / wrong: whether a named cause describes the bug's mistake, or a
   different one. A program cannot judge that, so the verdicts are read from
-  ``judgements.toml`` (a person's reading of each (bug, cause) pair); a pair
+  a judgements file (a person's reading of each (bug, cause) pair):
+  ``judgements.toml`` for ``bugs.toml``, ``<name>-judgements.toml`` beside
+  any other catalogue ``<name>.toml``, or ``--judgements FILE``; a pair
   without a verdict is listed as not yet judged;
 - twin: the entry of the grader's own catalogue (``grader/mutants.toml``)
   whose edited source is the same as the bug's, whitespace aside, if any.
@@ -20,7 +23,9 @@ grades them all into ``DIR/grades/``. Per bug the table records:
 - visible: the bug passes every test of ``pytest exercises`` (run with
   ``--impl`` on a copy of the submission under a package name of its own).
 
-The table is written to ``DIR/RESULTS.md`` and the raw rows to ``DIR/rows.json``.
+The table is written to ``DIR/RESULTS.md`` and the raw rows to ``DIR/rows.json``;
+``DIR/catalogue.json`` records which catalogue was measured, so that
+``--tabulate-only`` finds it again without ``--bugs``.
 """
 
 from __future__ import annotations
@@ -37,11 +42,19 @@ from pathlib import Path
 
 from exercises.catalogue import EXERCISES, exercise_modules
 
-from . import apply, load_bugs, tomllib
+from . import CATALOGUE, apply, load_bugs, tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 JUDGEMENTS = Path(__file__).with_name("judgements.toml")
+
+
+def judgements_for(catalogue: Path) -> Path:
+    """The judgements file of a catalogue: ``judgements.toml`` for ``bugs.toml``, else ``<name>-judgements.toml`` beside it."""
+    catalogue = Path(catalogue)
+    if catalogue.resolve() == CATALOGUE.resolve():
+        return JUDGEMENTS
+    return catalogue.with_name(f"{catalogue.stem}-judgements.toml")
 
 
 def build_submission(bug: dict, folder: Path) -> Path:
@@ -97,11 +110,13 @@ def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], dict]:
     return {(j["bug"], j["cause"]): j for j in tomllib.loads(path.read_text(encoding="utf-8")).get("judgement", [])}
 
 
-def measure(out: Path, jobs: int, visible: bool, only: list[str] | None = None) -> None:
-    """Build and grade every bug's submission (or those in ``only``); run the visible tests unless told not to."""
-    bugs = [b for b in load_bugs() if not only or b["id"] in only]
+def measure(out: Path, jobs: int, visible: bool, only: list[str] | None = None, catalogue: Path = CATALOGUE) -> None:
+    """Build and grade every bug of ``catalogue`` (or those in ``only``); run the visible tests unless told not to."""
+    bugs = [b for b in load_bugs(catalogue) if not only or b["id"] in only]
     if only and len(bugs) != len(set(only)):
         raise SystemExit(f"no such bugs: {sorted(set(only) - {b['id'] for b in bugs})}")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "catalogue.json").write_text(json.dumps({"bugs": str(Path(catalogue).resolve())}), encoding="utf-8")
     submissions = out / "submissions"
     for bug in bugs:
         build_submission(bug, submissions / bug["id"])
@@ -121,13 +136,24 @@ def measure(out: Path, jobs: int, visible: bool, only: list[str] | None = None) 
     (out / "visible.json").write_text(json.dumps(passes, indent=1), encoding="utf-8")
 
 
-def tabulate(out: Path) -> list[dict]:
-    """One row per bug from the grades and visible-test results in ``out``, with the judgements."""
+def recorded_catalogue(out: Path) -> Path | None:
+    """The catalogue an earlier run of ``measure`` into ``out`` graded, or None if it did not say."""
+    record = out / "catalogue.json"
+    if not record.exists():
+        return None
+    return Path(json.loads(record.read_text(encoding="utf-8"))["bugs"])
+
+
+def tabulate(out: Path, catalogue: Path = CATALOGUE, judgements: Path | None = None) -> list[dict]:
+    """One row per bug of ``catalogue`` from the grades and visible-test results in ``out``, with the judgements.
+
+    ``judgements`` defaults to the catalogue's own file (``judgements_for``).
+    """
     grades = out / "grades"
     # visible.json lists the bugs this run measured, --only or not.
     passes = json.loads((out / "visible.json").read_text(encoding="utf-8"))
-    bugs = [b for b in load_bugs() if b["id"] in passes]
-    judgements = load_judgements()
+    bugs = [b for b in load_bugs(catalogue) if b["id"] in passes]
+    judgements = load_judgements(judgements_for(catalogue) if judgements is None else judgements)
     twins = catalogue_twins(bugs)
     rows = []
     for bug in bugs:
@@ -189,10 +215,12 @@ def grader_commit() -> str:
     return run.stdout.strip() or "unknown"
 
 
-def table(rows: list[dict]) -> str:
+def table(rows: list[dict], catalogue: Path = CATALOGUE, judgements: Path | None = None) -> str:
+    judgements = judgements_for(catalogue) if judgements is None else Path(judgements)
     lines = ["# Held-out learner bugs: how the grader does", "",
-             f"Measured by `python -m tests.heldout.measure` on the grader, reference and exercises of commit {grader_commit()}.",
-             "Named / wrong: verdicts in `judgements.toml`, by a person reading each hint next to the bug's cause.", ""]
+             f"Measured by `python -m tests.heldout.measure --bugs {Path(catalogue).name}` on the grader, reference and exercises"
+             f" of commit {grader_commit()}.",
+             f"Named / wrong: verdicts in `{judgements.name}`, by a person reading each hint next to the bug's cause.", ""]
     lines += summary(rows)
     lines += ["", "Lost no points: " + (", ".join(r["id"] for r in rows if not r["lost"]) or "none") + ".",
               "", "Given a wrong name: " + (", ".join(r["id"] for r in rows if r["wrong"] is True) or "none") + "."]
@@ -221,19 +249,27 @@ def table(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="an empty or new folder for the submissions, grades and table")
+    parser.add_argument("--bugs", type=Path, metavar="FILE",
+                        help=f"the catalogue to measure (default: {CATALOGUE.relative_to(ROOT)}; with --tabulate-only,"
+                             " the one the earlier run recorded)")
+    parser.add_argument("--judgements", type=Path, metavar="FILE",
+                        help="the verdicts to read (default: judgements.toml for bugs.toml, <name>-judgements.toml beside another catalogue)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-visible", action="store_true", help="skip running the visible tests on every bug")
     parser.add_argument("--only", nargs="+", metavar="ID", help="measure only these bugs (a quick check of the script)")
     parser.add_argument("--tabulate-only", action="store_true",
                         help="only rebuild the table from an earlier run's --out (after editing judgements.toml)")
     args = parser.parse_args(argv)
+    catalogue = args.bugs or (recorded_catalogue(args.out) if args.tabulate_only else None) or CATALOGUE
+    if not catalogue.exists():
+        parser.error(f"no catalogue {catalogue}")
     if not args.tabulate_only:
         if args.out.exists() and any(args.out.iterdir()):
             parser.error(f"{args.out} is not empty")
-        measure(args.out, args.jobs, not args.no_visible, args.only)
-    rows = tabulate(args.out)
+        measure(args.out, args.jobs, not args.no_visible, args.only, catalogue)
+    rows = tabulate(args.out, catalogue, args.judgements)
     (args.out / "rows.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    (args.out / "RESULTS.md").write_text(table(rows), encoding="utf-8")
+    (args.out / "RESULTS.md").write_text(table(rows, catalogue, args.judgements), encoding="utf-8")
     print("\n".join(summary(rows)))
 
 
