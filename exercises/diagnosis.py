@@ -17,16 +17,21 @@ the learner's result on a check when, part by part,
 
 A bug is
 
-- **named** when it explains every check of its exercise that it touches,
+- a **fit** when it explains every check of its exercise that it touches,
   and so every check it touches is one the learner failed (a bug that would
-  have failed a check the learner passed is not their bug). Checks it does
-  not touch may fail for another reason: a learner can have two bugs;
-- offered as **possibly** when no bug is named, the learner failed every
-  check it touches, and it explains at least half of them;
+  have failed a check the learner passed is not their bug);
+- **named** when it is a fit and the fits together explain every failed
+  check of the exercise: a learner can have two bugs, but a failure that no
+  fit explains means that something else is wrong, and a narrow prediction
+  may have come true by chance. Of two fits, the one whose predictions
+  include the other's is kept: it explains more of the same evidence;
+- a documented error the learner's code does not raise (the reference's
+  result names the call) explains its failure by itself, and is named as
+  "CALL must raise ERROR, but ..." when everything else is explained too;
+- offered as **possibly** when nothing is named: the broadest fit, else the
+  bug that explains the largest share (at least half) of its predictions,
+  all of them checks the learner failed;
 - otherwise left out. A wrong name is worse than none.
-
-When two named bugs both hold, the one whose predictions include the
-other's is kept: it explains more of the same evidence.
 """
 
 from __future__ import annotations
@@ -161,6 +166,27 @@ def _raised(value: Any) -> bool:
     return isinstance(value, dict) and "raised" in value
 
 
+def error_gaps(expected: Any, actual: Any, check: Checked) -> list[tuple[str, str, str]] | None:
+    """The documented errors the learner does not raise, when they are all that is wrong with a result.
+
+    Returns (call, the exception wanted, what the learner's code did instead)
+    for each part where the reference raised and named its call; None when
+    any other part differs (the failure is not only missing errors).
+    """
+    if compare(expected, actual, check) is None:
+        return []
+    if _raised(expected):
+        if "call" not in expected:
+            return None
+        did = f"it raised {actual['raised'][0]}" if _raised(actual) else "it returned without raising"
+        return [(expected["call"], expected["raised"][0], did)]
+    parts = _parts(expected, actual, actual)
+    if parts is None:
+        return None
+    gaps = [error_gaps(e, a, check) for e, _, a in parts]
+    return None if any(g is None for g in gaps) else [gap for found in gaps for gap in found]
+
+
 def touched(checks: Sequence[Checked], expected: Mapping[str, Any], produced: Mapping[str, Any]) -> set[str]:
     """The ids of the checks a hypothesis fails: what it predicts the learner fails."""
     return {c.id for c in checks if compare(expected[c.id], produced[c.id], c) is not None}
@@ -191,7 +217,15 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
             named.append((predicted, Diagnosis(exercise, bug_id, message)))
         elif len(hits) >= len(predicted) / 2:
             near.append((len(hits) / len(predicted), Diagnosis(exercise, bug_id, message, certain=False)))
-    kept = [d for p, d in named if not any(p < other for other, _ in named)]
-    if kept:
-        return kept
+    covered = set().union(*(p for p, _ in named))
+    # A documented error that is not raised names its own cause: the call and the exception it owes.
+    gaps = {key: error_gaps(expected[key], learner[key], by_id[key]) for key in failed - covered if key in learner}
+    gaps = {key: found for key, found in gaps.items() if found}
+    if (named or gaps) and covered | set(gaps) >= failed:
+        kept = [d for p, d in named if not any(p < other for other, _ in named)]
+        return kept + [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but {did}")
+                       for call, wanted, did in dict.fromkeys(gap for found in gaps.values() for gap in found)]
+    if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
+        predicted, best = max(named, key=lambda item: len(item[0]))
+        near.append((1.0, Diagnosis(exercise, best.id, best.message, certain=False)))
     return [max(near, key=lambda item: item[0])[1]] if near else []

@@ -160,12 +160,17 @@ def raised(error: BaseException) -> dict:
     return {"raised": [cls.__name__ for cls in type(error).__mro__], "message": str(error)[:500]}
 
 
-def outcome(function: Callable[[], Any]) -> Any:
-    """``function()``, or the exception it raised as data (for probes of error handling)."""
+def outcome(function: Callable[[], Any], call: str | None = None) -> Any:
+    """``function()``, or the exception it raised as data (for probes of error handling).
+
+    ``call`` says in words what was called, e.g. ``"SelfAttention(8, heads=0)"``:
+    the reference's result carries it, so that feedback can say which call
+    must raise what.
+    """
     try:
         return function()
     except Exception as error:
-        return raised(error)
+        return raised(error) | ({"call": call} if call else {})
 
 
 def run_probe(check: Check, impl: Impl, patches: dict[str, tuple[str, ...]] | None = None, standins: dict[str, Any] | None = None) -> Any:

@@ -80,5 +80,7 @@ def gradient_reaches_the_input(impl):
 @check("attention", "the errors the docstring documents: X not floating-point or a mask not bool (TypeError); X with fewer than 2 dimensions or a mask not of shape X.shape[:-1] (ValueError)")
 def rejects_bad_inputs(impl):
     weights, X = impl.attention.attention_weights, randn(2, 3, 4, seed=14)
-    return [outcome(lambda: weights(torch.ones(2, 3, 4, dtype=torch.long))), outcome(lambda: weights(X, torch.ones(2, 3))),
-            outcome(lambda: weights(randn(4, seed=15))), outcome(lambda: weights(X, torch.ones(2, 4, dtype=torch.bool)))]
+    return [outcome(lambda: weights(torch.ones(2, 3, 4, dtype=torch.long)), "attention_weights on an X of integers"),
+            outcome(lambda: weights(X, torch.ones(2, 3)), "attention_weights with a float mask"),
+            outcome(lambda: weights(randn(4, seed=15)), "attention_weights on a 1-D X"),
+            outcome(lambda: weights(X, torch.ones(2, 4, dtype=torch.bool)), "attention_weights with a mask of the wrong shape")]

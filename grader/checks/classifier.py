@@ -78,10 +78,14 @@ def gradients_reach_every_parameter(impl):
 def rejects_an_unknown_pool(impl):
     make = impl.classifier.TransformerClassifier
     model = _classifier(impl)
-    return [outcome(lambda: make(**SETTINGS, pool="sum")), outcome(lambda: make(**SETTINGS, dropout=1.0)),
-            outcome(lambda: make(**{**SETTINGS, "depth": 0})), outcome(lambda: make(**SETTINGS, pad_id=20)),
-            outcome(lambda: impl.classifier.TransformerBlock(8, 2, dropout=-0.1)), outcome(lambda: model(_batch().float())),
-            outcome(lambda: model(_batch()[0])), outcome(lambda: model(torch.randint(4, 20, (2, 9))))]
+    return [outcome(lambda: make(**SETTINGS, pool="sum"), 'TransformerClassifier(..., pool="sum")'),
+            outcome(lambda: make(**SETTINGS, dropout=1.0), "TransformerClassifier(..., dropout=1.0)"),
+            outcome(lambda: make(**{**SETTINGS, "depth": 0}), "TransformerClassifier(..., depth=0)"),
+            outcome(lambda: make(**SETTINGS, pad_id=20), "TransformerClassifier(vocab_size=20, ..., pad_id=20)"),
+            outcome(lambda: impl.classifier.TransformerBlock(8, 2, dropout=-0.1), "TransformerBlock(8, 2, dropout=-0.1)"),
+            outcome(lambda: model(_batch().float()), "the classifier on float ids"),
+            outcome(lambda: model(_batch()[0]), "the classifier on 1-D ids"),
+            outcome(lambda: model(torch.randint(4, 20, (2, 9))), "the classifier (max_len=7) on T = 9")]
 
 
 @check("classifier", "dropout where the docstrings put it: off in eval mode (two passes give the reference's logits); in training, on the embedded input after the positions are added, and on each residual branch")
@@ -91,9 +95,11 @@ def eval_mode_has_no_dropout(impl):
     evaluated = model(ids), model(ids)
     # With a dropout that keeps one value in ten million, every dropout the docstrings place
     # zeroes its input whatever the random draws: the blocks pass zeros on, and the logits are
-    # the head applied to the final norm's bias. Dropout anywhere else lets something through.
+    # the head applied to the final norm's bias; a block alone passes its input through, as
+    # both its branches are dropped. Dropout anywhere else lets something through or drops x.
     model = _classifier(impl, dropout=1 - 1e-7).train()
-    return evaluated, model(ids)
+    block = loaded(impl.classifier.TransformerBlock(8, 2, dropout=1 - 1e-7), block_state(8, 4, seed=3)).train()
+    return evaluated, model(ids), block(randn(2, 4, 8, seed=7), padded_mask([4, 2], 4))
 
 
 @check("classifier", "ff_mult sets the feed-forward width: a block with ff_mult=2 computes with its (2k, k) layers")

@@ -45,8 +45,10 @@ def pad_edge_cases(impl):
 @check("padding", "the errors the docstrings document: max_len <= 0 or a 2-D sequence (ValueError), ids that are not integers (TypeError, also in padding_mask)")
 def pad_rejects_bad_max_len(impl):
     pad, mask = impl.padding.pad_sequences, impl.padding.padding_mask
-    return [outcome(lambda: pad([[1, 2]], max_len=m)) for m in (0, -2)] + [
-        outcome(lambda: pad([torch.tensor([[1, 2], [3, 4]])])), outcome(lambda: pad([[1.5, 2]])), outcome(lambda: mask(torch.tensor([[1.0, 0.0]])))]
+    return [outcome(lambda: pad([[1, 2]], max_len=m), f"pad_sequences(seqs, max_len={m})") for m in (0, -2)] + [
+        outcome(lambda: pad([torch.tensor([[1, 2], [3, 4]])]), "pad_sequences on a 2-D sequence"),
+        outcome(lambda: pad([[1.5, 2]]), "pad_sequences on ids that are floats"),
+        outcome(lambda: mask(torch.tensor([[1.0, 0.0]])), "padding_mask on a float tensor")]
 
 
 @check("padding", "padding_mask is a bool tensor, True at real tokens and False where ids == pad_id")

@@ -36,7 +36,8 @@ def positions_broadcast_over_the_batch(impl):
 @check("positional", "a review longer than max_len raises a ValueError (there is no vector for that position)")
 def rejects_reviews_longer_than_max_len(impl):
     pe = _positions(impl)
-    return outcome(lambda: pe(randn(1, 9, 4, seed=5))), outcome(lambda: pe(randn(2, 12, 4, seed=6)))
+    return (outcome(lambda: pe(randn(1, 9, 4, seed=5)), "PositionalEmbedding(max_len=8, k=4) on T = 9"),
+            outcome(lambda: pe(randn(2, 12, 4, seed=6)), "PositionalEmbedding(max_len=8, k=4) on T = 12"))
 
 
 @check("positional", "float64 in gives float64 out (after .double())")
@@ -57,4 +58,5 @@ def table_learns_and_x_is_unchanged(impl):
 @check("positional", "the errors the docstring documents: max_len or k not positive, x not (batch, T, k) (ValueError)")
 def rejects_bad_sizes(impl):
     make = impl.positional.PositionalEmbedding
-    return [outcome(lambda: make(0, 4)), outcome(lambda: make(8, 0)), outcome(lambda: _positions(impl)(randn(5, 4, seed=16)))]
+    return [outcome(lambda: make(0, 4), "PositionalEmbedding(max_len=0, k=4)"), outcome(lambda: make(8, 0), "PositionalEmbedding(max_len=8, k=0)"),
+            outcome(lambda: _positions(impl)(randn(5, 4, seed=16)), "PositionalEmbedding's forward on a 2-D x")]

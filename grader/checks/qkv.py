@@ -56,12 +56,14 @@ def gradients_reach_every_map(impl):
 
 @check("qkv", "k that heads do not divide raises a ValueError")
 def rejects_k_not_divisible_by_heads(impl):
-    return outcome(lambda: impl.attention.SelfAttention(7, 2)), outcome(lambda: impl.attention.SelfAttention(8, 3))
+    return outcome(lambda: impl.attention.SelfAttention(7, 2), "SelfAttention(k=7, heads=2)"), outcome(lambda: impl.attention.SelfAttention(8, 3), "SelfAttention(k=8, heads=3)")
 
 
 @check("qkv", "the errors the docstrings document: k or heads not positive, x not (batch, T, k) (a wrong k included) or a mask not (batch, T) (ValueError)")
 def rejects_bad_shapes(impl):
     make = impl.attention.SelfAttention
     attention = make(8, 2)
-    return [outcome(lambda: make(0, 1)), outcome(lambda: make(8, 0)), outcome(lambda: attention(randn(5, 8, seed=17))), outcome(lambda: attention(randn(2, 5, 6, seed=19))),
-            outcome(lambda: attention(randn(2, 5, 8, seed=18), torch.ones(2, 4, dtype=torch.bool)))]
+    return [outcome(lambda: make(0, 1), "SelfAttention(k=0, heads=1)"), outcome(lambda: make(8, 0), "SelfAttention(k=8, heads=0)"),
+            outcome(lambda: attention(randn(5, 8, seed=17)), "SelfAttention(8, 2) on a 2-D x"),
+            outcome(lambda: attention(randn(2, 5, 6, seed=19)), "SelfAttention(8, 2) on an x with 6 features"),
+            outcome(lambda: attention(randn(2, 5, 8, seed=18), torch.ones(2, 4, dtype=torch.bool)), "SelfAttention(8, 2) with a mask of the wrong shape")]

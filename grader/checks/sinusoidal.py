@@ -20,4 +20,5 @@ def small_tables(impl):
 
 @check("sinusoidal", "max_len or k not positive raises a ValueError")
 def rejects_bad_sizes(impl):
-    return [outcome(lambda: impl.positional.sinusoidal_encoding(0, 4)), outcome(lambda: impl.positional.sinusoidal_encoding(4, 0))]
+    return [outcome(lambda: impl.positional.sinusoidal_encoding(0, 4), "sinusoidal_encoding(max_len=0, k=4)"),
+            outcome(lambda: impl.positional.sinusoidal_encoding(4, 0), "sinusoidal_encoding(max_len=4, k=0)")]

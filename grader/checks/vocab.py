@@ -70,17 +70,18 @@ def lookup_does_not_grow_the_vocabulary(impl):
 @check("vocab", "the errors the docstrings document: build_vocab rejects max_size < 2, min_freq < 1 (ValueError) and an untokenized string (TypeError); tokenize and vocab[...] reject a non-str (TypeError)")
 def vocab_rejects_impossible_sizes(impl):
     corpus = [["a", "b"]]
-    sizes = [outcome(lambda: impl.vocab.build_vocab(corpus, **kwargs).itos) for kwargs in ({"max_size": 1}, {"max_size": 0}, {"min_freq": 0})]
+    sizes = [outcome(lambda: impl.vocab.build_vocab(corpus, **{name: value}).itos, f"build_vocab(token_lists, {name}={value})")
+             for name, value in (("max_size", 1), ("max_size", 0), ("min_freq", 0))]
     vocab = impl.vocab.build_vocab(corpus)
-    types = [outcome(lambda: impl.vocab.build_vocab(["an untokenized review"]).itos), outcome(lambda: impl.vocab.tokenize(42)),
-             outcome(lambda: vocab[3])]
+    types = [outcome(lambda: impl.vocab.build_vocab(["an untokenized review"]).itos, "build_vocab on a list of strings instead of token lists"),
+             outcome(lambda: impl.vocab.tokenize(42), "tokenize(42)"), outcome(lambda: vocab[3], "vocab[3] (an int, not a token)")]
     return sizes + types
 
 
-@check("vocab", "build_vocab counts every occurrence of a token, not the number of reviews it appears in")
+@check("vocab", "build_vocab counts every occurrence of a token, not the number of reviews it appears in, and reads token_lists once (a generator works)")
 def counts_every_occurrence(impl):
     corpus = [["zebra", "zebra", "zebra", "zebra"], ["apple", "moon"], ["apple", "moon"], ["apple"]]
-    return impl.vocab.build_vocab(corpus).itos
+    return impl.vocab.build_vocab(corpus).itos, impl.vocab.build_vocab(tokens for tokens in corpus).itos
 
 
 @check("vocab", "a review containing the literal text <pad> or <unk> gives neither a second id")

@@ -1,0 +1,74 @@
+"""The matching rules of exercises/diagnosis.py, on small made-up checks and hypotheses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exercises.diagnosis import diagnose
+
+
+@dataclass(frozen=True)
+class Fake:
+    name: str
+    exercise: str = "attention"
+    atol: float = 1e-5
+    rtol: float = 1e-4
+
+    @property
+    def id(self) -> str:
+        return f"{self.exercise}.{self.name}"
+
+
+CHECKS = [Fake("a"), Fake("b"), Fake("c")]
+EXPECTED = {"attention.a": 1, "attention.b": 2, "attention.c": 3}
+
+
+def named(learner: dict, hypotheses: list) -> list[tuple[str, bool]]:
+    return [(d.id, d.certain) for d in diagnose("attention", CHECKS, EXPECTED, learner, hypotheses)]
+
+
+def test_a_fit_that_leaves_other_failures_unexplained_is_offered_only_as_possible():
+    """A hypothesis right about check a, while the learner also fails b and c for reasons it does not predict, is not named."""
+    learner = {"attention.a": 9, "attention.b": 8, "attention.c": 7}
+    assert named(learner, [("narrow", "a only", {**EXPECTED, "attention.a": 9})]) == [("narrow", False)]
+
+
+def test_two_fits_that_together_explain_every_failure_are_both_named():
+    """Two bugs, each predicting its own failures exactly, are both named."""
+    learner = {"attention.a": 9, "attention.b": 8, "attention.c": 3}
+    hypotheses = [("first", "a", {**EXPECTED, "attention.a": 9}), ("second", "b", {**EXPECTED, "attention.b": 8})]
+    assert named(learner, hypotheses) == [("first", True), ("second", True)]
+
+
+def test_of_two_fits_the_one_that_predicts_more_is_kept():
+    """A fit whose predictions are a subset of another fit's gives way to it."""
+    learner = {"attention.a": 9, "attention.b": 8, "attention.c": 3}
+    hypotheses = [("part", "a", {**EXPECTED, "attention.a": 9}), ("whole", "a and b", {**EXPECTED, "attention.a": 9, "attention.b": 8})]
+    assert named(learner, hypotheses) == [("whole", True)]
+
+
+def test_a_hypothesis_that_fails_a_check_the_learner_passed_is_never_offered():
+    """Predicting a failure the learner does not have rules a hypothesis out, even as possible."""
+    learner = {"attention.a": 9, "attention.b": 2, "attention.c": 3}
+    assert named(learner, [("wrong", "a and b", {**EXPECTED, "attention.a": 9, "attention.b": 8})]) == []
+
+
+def test_a_hypothesis_right_on_half_its_predictions_is_possible():
+    """Explaining one of two predicted failures (the other failed differently) makes a near miss."""
+    learner = {"attention.a": 9, "attention.b": 7, "attention.c": 3}
+    assert named(learner, [("near", "a and b", {**EXPECTED, "attention.a": 9, "attention.b": 8})]) == [("near", False)]
+
+
+def test_a_documented_error_that_is_not_raised_is_named_with_its_call():
+    """When all that is wrong is a missing exception, the cause names the call and the exception it owes."""
+    expected = {**EXPECTED, "attention.c": [{"raised": ["ValueError", "Exception"], "message": "k=0", "call": "SelfAttention(k=0)"}, 3]}
+    learner = {**EXPECTED, "attention.c": [{"raised": ["ZeroDivisionError", "Exception"], "message": "division by zero"}, 3]}
+    found = diagnose("attention", CHECKS, expected, learner, [])
+    assert [(d.message, d.certain) for d in found] == [("SelfAttention(k=0) must raise ValueError, but it raised ZeroDivisionError", True)]
+
+
+def test_a_missing_error_beside_a_wrong_value_names_nothing_for_that_check():
+    """A check that also returns a wrong value is not only a missing error: no cause is made up for it."""
+    expected = {**EXPECTED, "attention.c": [{"raised": ["ValueError", "Exception"], "message": "k=0", "call": "SelfAttention(k=0)"}, 3]}
+    learner = {**EXPECTED, "attention.c": [5, 4]}
+    assert diagnose("attention", CHECKS, expected, learner, []) == []
