@@ -197,7 +197,7 @@ def report(exercise: Exercise, results: list[Result], progress: Progress) -> str
         lines[0] = lines[0][:-1] + f"; {state}."
     for message, same in _by_message(failed):
         # A message many tests share (a stub they all run into) is shown once.
-        lines.append(f"- {same[0].name}: {same[0].doc}" if len(same) == 1 else f"- {same[0].name} and {len(same) - 1} more tests:")
+        lines.append(f"- {same[0].name}: {same[0].doc}" if len(same) == 1 else f"- {same[0].name} and {len(same) - 1} more test{'s' if len(same) > 2 else ''}:")
         lines += ["    " + line for line in message.splitlines()]
     return "\n".join(lines)
 

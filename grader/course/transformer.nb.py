@@ -23,8 +23,9 @@
 # it. The exercises, their specifications (the docstrings) and their visible
 # tests are the same on both: each check cell below runs the very tests of
 # `pytest exercises` on the code of this notebook and shows the same messages.
-# (The check cells need the course's `exercises` package installed in the
-# notebook's environment, which `pip install -e .` in the course folder does.)
+# (The check cells import the course's `exercises` package: install it into
+# the notebook's environment with `pip install -e .` in the folder that holds
+# `exercises/`.)
 #
 # The plan:
 #
