@@ -3,8 +3,10 @@
 - ``--impl NAME`` picks the package the tests check: ``exercises`` (yours,
   the default) or ``solutions`` (the reference, where it is installed).
 - A test that hits a stub's ``NotImplementedError("Exercise N (...): ...")``
-  is reported as *not started* (``n``), with a one-line reason instead of a
-  traceback; it still counts as a failure for the exit code.
+  (or, in a notebook, nbgrader's bare ``raise NotImplementedError()`` in a
+  function the catalogue names) is reported as *not started* (``n``), with a
+  one-line reason instead of a traceback; it still counts as a failure for
+  the exit code.
 - The run ends with one line per exercise: tests passed, points, and what to
   do next, fitted to the terminal's width: where the rows have no room for
   each exercise's command and functions to write, a ``next:`` line gives
@@ -22,7 +24,7 @@ import textwrap
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Protocol, Sequence
 
 import pytest
 
@@ -50,13 +52,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Tutor(config.getoption("impl")), "exercises-tutor")
 
 
+class LearnerCode(Protocol):
+    """Where the learner's code lives: the files of a package (``PackageCode``) or a notebook's cells (``exercises/notebook.py``)."""
+
+    def owns(self, path: str) -> bool: ...
+
+    def locate(self, path: str, lineno: int) -> str: ...
+
+    def home(self, exercise: Exercise) -> str: ...
+
+
 @dataclass(frozen=True)
 class PackageCode:
-    """Where the learner's code lives on the file route: the modules of the package ``--impl`` names.
-
-    The notebook route has its own (``exercises/notebook.py``): the same three
-    questions, answered for a notebook's cells.
-    """
+    """Where the learner's code lives on the file route: the modules of the package ``--impl`` names."""
 
     package: str
 
@@ -74,7 +82,7 @@ class PackageCode:
         return f"exercises/{exercise.module}.py"
 
 
-def crash_message(error: pytest.ExceptionInfo, code: PackageCode) -> str | None:
+def crash_message(error: pytest.ExceptionInfo, code: LearnerCode) -> str | None:
     """An exception raised inside the learner's code, as one message: what, and where in their code.
 
     A raw torch traceback (a shape mismatch deep inside ``F.linear``) says little to a
@@ -94,7 +102,7 @@ def crash_message(error: pytest.ExceptionInfo, code: PackageCode) -> str | None:
     return f"your code raised {error.typename}: {text}\n  at {code.locate(str(where.path), where.lineno + 1)}, in {where.name}{statement}"
 
 
-def not_started(error: pytest.ExceptionInfo, code: PackageCode) -> tuple[str, str] | None:
+def not_started(error: pytest.ExceptionInfo, code: LearnerCode) -> tuple[str, str] | None:
     """``("Exercise 4", "attention_weights")`` when ``error`` is a stub's NotImplementedError, else None.
 
     A stub of ``exercises/`` names its exercise and function in the message. A
@@ -148,7 +156,7 @@ class Progress:
 class Tutor:
     """Rewrites not-started failures and prints the progress table."""
 
-    def __init__(self, impl: str, code: PackageCode | None = None) -> None:
+    def __init__(self, impl: str, code: LearnerCode | None = None) -> None:
         self.impl = impl
         self.code = code or PackageCode(impl)
         self.progress: dict[str, Progress] = defaultdict(Progress)
