@@ -182,8 +182,8 @@ run_visible_tests("attention", globals())
 
 # %% [markdown]
 # Here is `W` for the first twelve words of a review, with random
-# embeddings (16 numbers per word). Row `i` is the weighted average that word
-# `i` takes: every word except "the" puts its largest weight on itself (a
+# embeddings (16 numbers per word). Row `i` holds the weights of the average
+# that word `i` takes: every word except "the" puts its largest weight on itself (a
 # vector points the same way as itself). "The" occurs four times with the
 # same vector, so its four rows are identical and its four columns too: each
 # "the" gives the same weight to all four of them, wherever they stand, and
