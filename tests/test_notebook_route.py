@@ -164,6 +164,14 @@ def test_every_exercise_has_a_check_cell_that_runs_its_visible_tests():
         assert "assert" not in cell.source, "a check cell runs the visible tests, never checks of its own"
 
 
+def test_the_bonus_is_called_extra_points_as_in_the_points_table():
+    """The bonus section gives the catalogue's bonus points as extra points, never "not graded"."""
+    bonus = next(e for e in EXERCISES if e.number == "bonus")
+    text = " ".join(c.source for c in nbcourse.notebook().cells if c.cell_type == "markdown" and "## Bonus" in c.source)
+    assert f"({bonus.points} extra points)" in text and f"`0/{bonus.points}`" in text
+    assert "not graded" not in text.lower() and "ungraded" not in text.lower()
+
+
 def test_with_the_reference_every_check_cell_passes_and_no_cell_fails(reference_run):
     """Every check cell prints that all of its exercise's visible tests pass; no cell raises."""
     nb, _ = reference_run
