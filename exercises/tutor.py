@@ -3,8 +3,10 @@
 - ``--impl NAME`` picks the package the tests check: ``exercises`` (yours,
   the default) or ``solutions`` (the reference, where it is installed).
 - A test that hits a stub's ``NotImplementedError("Exercise N (...): ...")``
-  is reported as *not started* (``n``), with a one-line reason instead of a
-  traceback; it still counts as a failure for the exit code.
+  (or, in a notebook, nbgrader's bare ``raise NotImplementedError()`` in a
+  function the catalogue names) is reported as *not started* (``n``), with a
+  one-line reason instead of a traceback; it still counts as a failure for
+  the exit code.
 - The run ends with one line per exercise: tests passed, points, and what to
   do next, fitted to the terminal's width: where the rows have no room for
   each exercise's command and functions to write, a ``next:`` line gives
@@ -22,7 +24,7 @@ import textwrap
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Protocol, Sequence
 
 import pytest
 
@@ -45,25 +47,82 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.tbstyle = "short"  # the failing line and the hint; no dump of the inputs
     for exercise in EXERCISES:
         config.addinivalue_line("markers", f"{exercise.key}: {exercise.label}, {exercise.title}")
-    config.pluginmanager.register(Tutor(config.getoption("impl")), "exercises-tutor")
+    if not any(isinstance(plugin, Tutor) for plugin in config.pluginmanager.get_plugins()):
+        # A caller of pytest.main may bring its own (the notebook's check cells do, exercises/notebook.py).
+        config.pluginmanager.register(Tutor(config.getoption("impl")), "exercises-tutor")
 
 
-def crash_message(error: pytest.ExceptionInfo, impl: str) -> str | None:
-    """An exception raised inside the learner's code, as one message: what, and where in their file.
+class LearnerCode(Protocol):
+    """Where the learner's code lives: the files of a package (``PackageCode``) or a notebook's cells (``exercises/notebook.py``)."""
+
+    def owns(self, path: str) -> bool: ...
+
+    def locate(self, path: str, lineno: int) -> str: ...
+
+    def home(self, exercise: Exercise) -> str: ...
+
+
+@dataclass(frozen=True)
+class PackageCode:
+    """Where the learner's code lives on the file route: the modules of the package ``--impl`` names."""
+
+    package: str
+
+    def owns(self, path: str) -> bool:
+        """True for a file of the package, never for one of its tests."""
+        path = path.replace("\\", "/")
+        return self.package.replace(".", "/") + "/" in path and "/tests/" not in path
+
+    def locate(self, path: str, lineno: int) -> str:
+        """Where a line is, as a learner finds it: ``attention.py:42``."""
+        return f"{Path(path).name}:{lineno}"
+
+    def home(self, exercise: Exercise) -> str:
+        """Where the learner writes an exercise."""
+        return f"exercises/{exercise.module}.py"
+
+
+def crash_message(error: pytest.ExceptionInfo, code: LearnerCode) -> str | None:
+    """An exception raised inside the learner's code, as one message: what, and where in their code.
 
     A raw torch traceback (a shape mismatch deep inside ``F.linear``) says little to a
     learner; the line of their own code that called it says where to look. None when the
     exception did not pass through the code under test (a test's own bug keeps its traceback).
     """
-    package = impl.replace(".", "/") + "/"
-    ours = [entry for entry in error.traceback if package in str(entry.path).replace("\\", "/") and "/tests/" not in str(entry.path)]
+    ours = [entry for entry in error.traceback if code.owns(str(entry.path))]
     if not ours:
         return None
     where = ours[-1]
     text = " ".join(str(error.value).split())
     text = text if len(text) <= 300 else text[:297] + "..."
-    return (f"your code raised {error.typename}: {text}\n"
-            f"  at {Path(str(where.path)).name}:{where.lineno + 1}, in {where.name}: {str(where.statement).strip()}")
+    try:
+        statement = f": {str(where.statement).strip()}"
+    except Exception:  # no source to show (code compiled from a string that linecache does not hold)
+        statement = ""
+    return f"your code raised {error.typename}: {text}\n  at {code.locate(str(where.path), where.lineno + 1)}, in {where.name}{statement}"
+
+
+def not_started(error: pytest.ExceptionInfo, code: LearnerCode) -> tuple[str, str] | None:
+    """``("Exercise 4", "attention_weights")`` when ``error`` is a stub's NotImplementedError, else None.
+
+    A stub of ``exercises/`` names its exercise and function in the message. A
+    notebook's stub is nbgrader's bare ``raise NotImplementedError()``: then the
+    function that raised it, when it is one the catalogue says a learner writes,
+    names them (``co_qualname``, Python 3.11+, tells ``Vocab.__getitem__`` from
+    other ``__getitem__``s).
+    """
+    if not error.errisinstance(NotImplementedError):
+        return None
+    match = NOT_STARTED.match(str(error.value))
+    if match:
+        return match.group(1), match.group(2)
+    last = error.traceback[-1] if error.traceback else None
+    if last is None or not code.owns(str(last.path)):
+        return None
+    raw = last.frame.code.raw
+    function = getattr(raw, "co_qualname", raw.co_name)
+    exercise = next((e for e in EXERCISES if function in e.targets), None)
+    return (exercise.label, function) if exercise else None
 
 
 def exercise_of(item: pytest.Item) -> Exercise | None:
@@ -97,8 +156,9 @@ class Progress:
 class Tutor:
     """Rewrites not-started failures and prints the progress table."""
 
-    def __init__(self, impl: str) -> None:
+    def __init__(self, impl: str, code: LearnerCode | None = None) -> None:
         self.impl = impl
+        self.code = code or PackageCode(impl)
         self.progress: dict[str, Progress] = defaultdict(Progress)
 
     @pytest.hookimpl(wrapper=True)
@@ -109,17 +169,18 @@ class Tutor:
             return report
         report.exercise_key = exercise.key
         error = call.excinfo
-        if report.failed and error is not None and error.errisinstance(NotImplementedError):
-            match = NOT_STARTED.match(str(error.value))
-            if match:
-                label, function = match.group(1), match.group(2)
-                report.not_started = label
-                if label == exercise.label:
-                    report.longrepr = f"{label} not started: write {function} in exercises/{exercise.module}.py"
-                else:
-                    report.longrepr = f"{exercise.label} uses {function}, which is {label}: finish that first"
-        elif report.failed and error is not None and not error.errisinstance((AssertionError, pytest.fail.Exception, pytest.skip.Exception)):
-            report.longrepr = crash_message(error, self.impl) or report.longrepr
+        if not report.failed or error is None:
+            return report
+        stub = not_started(error, self.code)
+        if stub:
+            label, function = stub
+            report.not_started = label
+            if label == exercise.label:
+                report.longrepr = f"{label} not started: write {function} in {self.code.home(exercise)}"
+            else:
+                report.longrepr = f"{exercise.label} uses {function}, which is {label}: finish that first"
+        elif not error.errisinstance((AssertionError, pytest.fail.Exception, pytest.skip.Exception)):
+            report.longrepr = crash_message(error, self.code) or report.longrepr
         return report
 
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
@@ -148,13 +209,18 @@ class Tutor:
         for line in self.table(terminal_width(terminalreporter)):
             terminalreporter.write_line(line)
 
-    def table(self, width: int) -> list[str]:
-        """The progress table and its closing lines, fitted to ``width`` columns."""
+    def shown(self) -> list[tuple[Exercise, Progress]]:
+        """The exercises this run tested, in course order, each with its ``blocked_by`` worked out."""
         shown = [(e, self.progress[e.key]) for e in EXERCISES if e.key in self.progress]
         for exercise, progress in shown:  # in course order, so an earlier exercise's blockers are known
             # A failing test may fail because of an earlier exercise this one uses: the root of the chain comes first.
             failing = [(e, p) for e, p in shown if e.key in exercise.uses and p.failed] if progress.failed else []
             progress.blocked_by = set().union(*(p.blocked_by or {e.label} for e, p in failing))
+        return shown
+
+    def table(self, width: int) -> list[str]:
+        """The progress table and its closing lines, fitted to ``width`` columns."""
+        shown = self.shown()
         lines, short = fit_table(shown, width)
         unfinished = [(e, p) for e, p in shown if p.passed < p.total]
         if short and unfinished:

@@ -87,7 +87,7 @@ def test_markers_must_pair_up_inside_functions():
 
 def test_data_and_training_are_not_exercises(root):
     """Only the exercise modules (and their helpers) are in exercises/."""
-    assert {p.stem for p in (root / "exercises").glob("*.py")} == {*exercise_modules(), "__init__", "catalogue", "tutor", "diagnosis"}
+    assert {p.stem for p in (root / "exercises").glob("*.py")} == {*exercise_modules(), "__init__", "catalogue", "tutor", "diagnosis", "notebook"}
 
 
 def test_visible_tests_never_import_solutions(root):
