@@ -22,6 +22,20 @@ def root() -> Path:
 
 
 @pytest.fixture
+def repo_copy(tmp_path) -> Path:
+    """What `python -m grader build` reads and writes, copied: solutions/, exercises/ (its stubs and causes.pt.gz), grader/mutants.toml."""
+    copy = tmp_path / "repo"
+    for part in ("solutions", "exercises"):
+        (copy / part).mkdir(parents=True)
+        for source in (ROOT / part).glob("*.py"):
+            shutil.copyfile(source, copy / part / source.name)
+    for name in ("exercises/tests/causes.pt.gz", "grader/mutants.toml"):
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, copy / name)
+    return copy
+
+
+@pytest.fixture
 def sample_dir() -> Path:
     """The hand-written review sample in the stanfordnlp/imdb layout."""
     return ROOT / "data" / "sample"
