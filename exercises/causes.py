@@ -27,7 +27,7 @@ import torch
 from .catalogue import Exercise, by_key
 from .diagnosis import Diagnosis, compare, diagnose
 from .tests.probes import probes_of
-from .tests.probing import run
+from .tests.probing import Probe, run
 
 SHIPPED = Path(__file__).resolve().parent / "tests" / "causes.pt.gz"
 
@@ -78,7 +78,24 @@ def likely_causes(exercise: Exercise, package: str, shipped: dict[str, Any]) -> 
         return []
     learner = {p.id: run(p, package) for p in probes}
     hypotheses = [(bug["id"], bug["hint"], {**expected, **bug["results"]}) for bug in shipped[exercise.key]["bugs"]]
-    return diagnose(exercise.key, probes, expected, learner, hypotheses)
+    found = diagnose(exercise.key, probes, expected, learner, hypotheses)
+    predictions = {bug_id: produced for bug_id, _, produced in hypotheses}
+    return [d for d in found if not twins(d, found, probes, predictions)]
+
+
+def twins(cause: Diagnosis, found: list[Diagnosis], probes: list[Probe], predictions: dict[str, dict[str, Any]]) -> bool:
+    """Whether another of the named causes ``found`` predicts just what ``cause`` does on every probe.
+
+    The visible probes then cannot tell the two bugs apart (the hidden checks
+    can), and naming both would give the learner two answers for one
+    mistake: neither is named, a wrong name being worse than none. The
+    project's tests keep the catalogue free of such twins.
+    """
+    mine = predictions[cause.id]
+    return any(
+        other.id != cause.id and all(compare(mine[p.id], predictions[other.id][p.id], p, equal_nan=True) is None for p in probes)
+        for other in found if other.certain and cause.certain
+    )
 
 
 def matches_reference(key: str, package: str, shipped: dict[str, Any]) -> bool:
