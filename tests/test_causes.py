@@ -50,6 +50,12 @@ def test_the_reference_gets_no_cause(shipped):
         assert causes.likely_causes(exercise, "solutions", shipped) == []
 
 
+def test_an_implementation_written_from_the_docstrings_matches_the_reference_on_every_probe(shipped):
+    """tests/independent gives the shipped reference results: the probes test the specification, not the reference's quirks."""
+    for exercise in EXERCISES:
+        assert causes.matches_reference(exercise.key, "tests.independent.exercises", shipped), exercise.key
+
+
 def test_visible_probes_tell_every_two_bugs_of_an_exercise_apart(shipped):
     """No two catalogued bugs give the same results on every visible probe (add a probe when a new bug needs one)."""
     twins = []

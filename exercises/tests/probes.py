@@ -406,12 +406,6 @@ def block_outputs(code: Package):
 
 
 @probe("classifier")
-def pooled_tokens(code: Package):
-    h, mask = noise(3, 4, 5, seed=706), real_tokens([4, 1, 0], 4)
-    return code.classifier.pool_tokens(h, mask, "mean"), code.classifier.pool_tokens(h, mask, "max")
-
-
-@probe("classifier")
 def logits_of_mean_and_max_pooling(code: Package):
     return classifier(code)(reviews()), classifier(code, pool="max")(reviews())
 
