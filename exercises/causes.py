@@ -10,7 +10,8 @@ one in your grade, from public inputs instead of the hidden ones.
 
 An exercise is only diagnosed when the exercises it uses give the
 reference's results on their probes: a bug there would make every later
-result differ, and the table already says to fix it first.
+result differ, and the table already says to fix it first. Two named bugs
+that the visible probes cannot tell apart (``twins``) are both left out.
 """
 
 from __future__ import annotations

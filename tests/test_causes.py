@@ -40,7 +40,10 @@ def test_each_catalogued_bug_is_named_alone_from_its_visible_probe_results(mutan
     package = bugs_in_memory(mutant)
     prerequisites_pass = all(causes.matches_reference(key, package, shipped) for key in by_key(mutant.exercise).uses)
     assert prerequisites_pass, f"{mutant.id} changes an exercise that {mutant.exercise} uses"
-    assert causes.likely_causes(by_key(mutant.exercise), package, shipped) == [Diagnosis(mutant.exercise, mutant.id, mutant.hint)]
+    found = causes.likely_causes(by_key(mutant.exercise), package, shipped)
+    assert found == [Diagnosis(mutant.exercise, mutant.id, mutant.hint)], (
+        f"the visible probes name {[d.id for d in found] or 'nothing'} for {mutant.id}: extend exercises/tests/probes.py "
+        "until they catch it and tell it apart (then `python -m grader build`)")
 
 
 def test_the_reference_gets_no_cause(shipped):
