@@ -11,6 +11,9 @@
   do next, fitted to the terminal's width: where the rows have no room for
   each exercise's command and functions to write, a ``next:`` line gives
   them for the first unfinished exercise.
+- Under the table, an exercise with failing tests gets its likely cause
+  ("Likely cause: ..." or "Possibly: ..."), found by ``causes.py`` the way
+  the grader finds it, unless an earlier exercise it uses is failing.
 
 It is loaded for every run by ``addopts = "-p exercises.tutor"`` in the
 project's pytest configuration.
@@ -28,7 +31,8 @@ from typing import Protocol, Sequence
 
 import pytest
 
-from .catalogue import EXERCISES, Exercise
+from . import causes
+from .catalogue import EXERCISES, Exercise, by_key
 
 # The message of a stub's NotImplementedError, written by `python -m grader build`.
 NOT_STARTED = re.compile(r"^(Exercise \d+|Bonus) \(([^)]*)\): ")
@@ -206,7 +210,8 @@ class Tutor:
         if not self.progress:
             return
         terminalreporter.write_sep("=", run_name(self.impl))
-        for line in self.table(terminal_width(terminalreporter)):
+        width = terminal_width(terminalreporter)
+        for line in [*self.table(width), *self.cause_lines(width)]:
             terminalreporter.write_line(line)
 
     def shown(self) -> list[tuple[Exercise, Progress]]:
@@ -231,6 +236,22 @@ class Tutor:
             lines += wrap(
                 "points: estimated from these tests; the instructor's tests give your grade.", width, "  ", "  "
             )
+        return lines
+
+    def cause_lines(self, width: int) -> list[str]:
+        """"Exercise 4. Likely cause: ..." for each exercise with failing tests of its own, wrapped to ``width``.
+
+        Call it after ``table``, which works out the exercises that wait for
+        an earlier one: those get no cause, the table says what to fix first.
+        """
+        failing = [e for e in EXERCISES if e.key in self.progress and self.progress[e.key].failed
+                   and not self.progress[e.key].blocked_by and not self.progress[e.key].waiting_for]
+        if not failing:
+            return []  # nothing to diagnose: not even the shipped results are loaded
+        lines = []
+        for found in causes.find(failing, self.impl):
+            kind = "Likely cause" if found.certain else "Possibly"
+            lines += wrap(f"{by_key(found.exercise).label}. {kind}: {found.message}", width, "  ", "    ")
         return lines
 
 

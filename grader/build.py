@@ -12,6 +12,10 @@ and ``exercises/catalogue.py`` says which exercise each marked function
 belongs to. A stub is the reference module with every marked region replaced
 by one line, ``raise NotImplementedError("Exercise 4 (attention_weights): ...")``:
 the signatures, type hints, docstrings, imports and given helpers stay.
+
+It also writes ``exercises/tests/causes.pt.gz``, the catalogued bugs' results
+on the visible probes (``causes.py``), from the same reference and
+``grader/mutants.toml``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exercises.catalogue import EXERCISES, GIVEN_MODULES, Exercise, exercise_modules
+
+from . import causes
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,20 +148,22 @@ def stub_source(module: str, solutions_dir: Path = ROOT / "solutions") -> str:
 
 
 def build(root: Path = ROOT) -> list[Path]:
-    """Write every stub into ``root/exercises``; return the paths written."""
+    """Write every stub into ``root/exercises``, and the bugs' results on the visible probes; return the paths written."""
     written = []
     for module in exercise_modules():
         target = root / "exercises" / f"{module}.py"
         target.write_text(stub_source(module, root / "solutions"), encoding="utf-8")
         written.append(target)
-    return written
+    return [*written, causes.write(root)]
 
 
 def stale(root: Path = ROOT) -> list[str]:
-    """The stub files that differ from what ``build`` would write (empty when up to date)."""
+    """The files of ``exercises/`` that differ from what ``build`` would write (empty when up to date)."""
     differ = []
     for module in exercise_modules():
         target = root / "exercises" / f"{module}.py"
         if not target.is_file() or target.read_text(encoding="utf-8") != stub_source(module, root / "solutions"):
             differ.append(str(target.relative_to(root)))
+    if causes.stale(root):
+        differ.append(causes.CAUSES.as_posix())
     return differ

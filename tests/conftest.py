@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from exercises.catalogue import exercise_modules
 from grader.checks import helpers
-from grader.mutants import load_mutants, write_package
+from grader.mutants import Mutant, in_memory, load_mutants, write_package
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 def root() -> Path:
     """The repository root."""
     return ROOT
+
+
+@pytest.fixture
+def repo_copy(tmp_path) -> Path:
+    """What `python -m grader build` reads and writes, copied: solutions/, exercises/ (its stubs and causes.pt.gz), grader/mutants.toml."""
+    copy = tmp_path / "repo"
+    for part in ("solutions", "exercises"):
+        (copy / part).mkdir(parents=True)
+        for source in (ROOT / part).glob("*.py"):
+            shutil.copyfile(source, copy / part / source.name)
+    for name in ("exercises/tests/causes.pt.gz", "grader/mutants.toml"):
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, copy / name)
+    return copy
 
 
 @pytest.fixture
@@ -69,6 +85,16 @@ def with_bug(folder: Path, mutant_id: str) -> Path:
     """A learner's folder holding the reference with one catalogued bug (``grader/mutants.toml``)."""
     write_package(folder / "exercises", next(m for m in load_mutants() if m.id == mutant_id))
     return folder
+
+
+def bugs_in_memory(*mutants: Mutant) -> str:
+    """The name of an importable package: the reference with ``mutants`` (each in a module of its own) applied, held in memory only."""
+    texts = {module: (ROOT / "solutions" / f"{module}.py").read_text(encoding="utf-8") for module in exercise_modules()}
+    for mutant in mutants:
+        texts[mutant.module] = mutant.source()
+    package = "_test_bugs_" + "_".join(re.sub(r"\W", "_", m.id) for m in mutants)
+    in_memory(package, texts)
+    return package
 
 
 def small_class(folder: Path) -> list[Path]:

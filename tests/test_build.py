@@ -19,17 +19,22 @@ def test_checked_in_stubs_match_what_build_writes():
     assert build.stale() == []
 
 
-def test_build_check_command_reports_a_stale_stub(tmp_path, root):
+def test_build_check_command_reports_a_stale_stub(repo_copy, root):
     """--check exits 1 and names the file when a stub was edited by hand."""
     result = subprocess.run([sys.executable, "-m", "grader", "build", "--check"], cwd=root, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
-    copy = tmp_path / "repo"
-    for part in ("solutions", "exercises"):
-        (copy / part).mkdir(parents=True)
-        for source in (root / part).glob("*.py"):
-            (copy / part / source.name).write_text(source.read_text())
-    (copy / "exercises" / "padding.py").write_text("# edited by hand\n")
-    assert build.stale(copy) == ["exercises/padding.py"]
+    assert build.stale(repo_copy) == []
+    (repo_copy / "exercises" / "padding.py").write_text("# edited by hand\n")
+    assert build.stale(repo_copy) == ["exercises/padding.py"]
+
+
+def test_an_edited_bug_catalogue_makes_the_shipped_causes_stale(repo_copy):
+    """A hint changed in grader/mutants.toml flags causes.pt.gz until `build` writes it again."""
+    catalogue = repo_copy / "grader" / "mutants.toml"
+    catalogue.write_text(catalogue.read_text().replace('hint = "', 'hint = "edited: ', 1))
+    assert build.stale(repo_copy) == ["exercises/tests/causes.pt.gz"]
+    build.build(repo_copy)
+    assert build.stale(repo_copy) == []
 
 
 def functions(source: str) -> dict[str, ast.FunctionDef]:
@@ -87,7 +92,7 @@ def test_markers_must_pair_up_inside_functions():
 
 def test_data_and_training_are_not_exercises(root):
     """Only the exercise modules (and their helpers) are in exercises/."""
-    assert {p.stem for p in (root / "exercises").glob("*.py")} == {*exercise_modules(), "__init__", "catalogue", "tutor", "diagnosis", "notebook"}
+    assert {p.stem for p in (root / "exercises").glob("*.py")} == {*exercise_modules(), "__init__", "catalogue", "tutor", "diagnosis", "notebook", "causes"}
 
 
 def test_visible_tests_never_import_solutions(root):

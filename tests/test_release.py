@@ -27,8 +27,9 @@ def released_text(folder: Path) -> str:
 
 
 def test_release_holds_stubs_tests_sample_and_instructions(released):
-    """The learner's package, its visible tests, the sample and a README, pyproject and Makefile."""
-    for name in ("README.md", "pyproject.toml", "Makefile", "constraints.txt", "data/sample/train.csv", "exercises/tutor.py", "exercises/tests/test_04_attention.py"):
+    """The learner's package, its visible tests and probes with the bugs' results on them, the sample and a README, pyproject and Makefile."""
+    for name in ("README.md", "pyproject.toml", "Makefile", "constraints.txt", "data/sample/train.csv", "exercises/tutor.py", "exercises/tests/test_04_attention.py",
+                 "exercises/causes.py", "exercises/tests/probes.py", "exercises/tests/causes.pt.gz"):
         assert (released / name).is_file(), name
     assert not any((released / name).exists() for name in ("solutions", "grader", "tests", "benchmarks"))
 
