@@ -1,19 +1,20 @@
 """The held-out bug catalogues are well formed: every bug applies and compiles.
 
-Both catalogues, ``bugs.toml`` and ``fresh.toml``, get the same checks; the
-second must list different mistakes from the first.
+Every catalogue, ``bugs.toml``, ``fresh.toml`` and ``fresh2.toml``, gets the
+same checks; each must list different mistakes from the others.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+from itertools import combinations
 from pathlib import Path
 
 import pytest
 
 from exercises.catalogue import EXERCISES
-from tests.heldout import CATALOGUE, CATALOGUES, FRESH, apply, load_bugs
+from tests.heldout import CATALOGUE, CATALOGUES, FRESH, FRESH2, apply, load_bugs
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 BUGS = load_bugs()
@@ -59,15 +60,31 @@ def test_every_edited_module_compiles(name, bug):
     compile(apply(bug, SOLUTIONS), f"{bug['module']}.py", "exec")
 
 
-def test_no_bug_id_is_in_both_catalogues():
-    """An id names one bug: fresh.toml reuses none of bugs.toml's."""
-    assert not {b["id"] for b in BUGS} & {b["id"] for b in FRESH_BUGS}
+CATALOGUE_PAIRS = list(combinations(BY_CATALOGUE, 2))
+PAIR_IDS = [f"{a}-{b}" for a, b in CATALOGUE_PAIRS]
 
 
-def test_fresh_bugs_are_not_the_first_catalogues_bugs_again():
-    """No bug of fresh.toml edits its module into the same source as a bug of bugs.toml (layout and comments aside)."""
-    first = {(b["module"], squeeze(apply(b, SOLUTIONS))): b["id"] for b in BUGS}
-    again = {b["id"]: first[key] for b in FRESH_BUGS if (key := (b["module"], squeeze(apply(b, SOLUTIONS)))) in first}
+def test_every_catalogue_is_checked_against_the_others():
+    """The three catalogues are all listed, so the pairwise checks below cover each pair."""
+    assert set(CATALOGUES) == {CATALOGUE, FRESH, FRESH2}
+    assert len(CATALOGUE_PAIRS) == 3
+
+
+@pytest.mark.parametrize(("first", "second"), CATALOGUE_PAIRS, ids=PAIR_IDS)
+def test_no_bug_id_is_in_two_catalogues(first, second):
+    """An id names one bug: no two catalogues share an id."""
+    assert not {b["id"] for b in BY_CATALOGUE[first]} & {b["id"] for b in BY_CATALOGUE[second]}
+
+
+@pytest.mark.parametrize(("first", "second"), CATALOGUE_PAIRS, ids=PAIR_IDS)
+def test_no_catalogue_repeats_another_catalogues_bugs(first, second):
+    """No bug of a later catalogue edits its module into the same source as a bug of an earlier one (layout and comments aside)."""
+    earlier = {(b["module"], squeeze(apply(b, SOLUTIONS))): b["id"] for b in BY_CATALOGUE[first]}
+    again = {
+        b["id"]: earlier[key]
+        for b in BY_CATALOGUE[second]
+        if (key := (b["module"], squeeze(apply(b, SOLUTIONS)))) in earlier
+    }
     assert not again, again
 
 
@@ -115,15 +132,17 @@ def test_each_catalogue_has_its_own_judgements_file():
 
     assert judgements_for(CATALOGUE) == JUDGEMENTS
     assert judgements_for(FRESH) == FRESH.with_name("fresh-judgements.toml")
+    assert judgements_for(FRESH2) == FRESH2.with_name("fresh2-judgements.toml")
 
 
-def test_fresh_judgements_if_any_are_of_fresh_bugs():
-    """A verdict in fresh-judgements.toml (once a person writes one) pairs a bug of fresh.toml with a cause of the grader's catalogue."""
+@pytest.mark.parametrize("catalogue", [FRESH, FRESH2], ids=lambda path: path.name)
+def test_fresh_judgements_if_any_are_of_fresh_bugs(catalogue):
+    """A verdict in <name>-judgements.toml (once a person writes one) pairs a bug of <name>.toml with a cause of the grader's catalogue."""
     from grader.mutants import load_mutants
     from tests.heldout.measure import judgements_for, load_judgements
 
-    judgements = load_judgements(judgements_for(FRESH))
-    assert {bug for bug, _ in judgements} <= {b["id"] for b in FRESH_BUGS}
+    judgements = load_judgements(judgements_for(catalogue))
+    assert {bug for bug, _ in judgements} <= {b["id"] for b in load_bugs(catalogue)}
     assert {cause for _, cause in judgements} <= {m.id for m in load_mutants()}
     assert all(isinstance(j.get("correct"), bool) for j in judgements.values())
 

@@ -6,7 +6,10 @@ grader was not tuned for. ``fresh.toml`` is a second catalogue of different
 mistakes, written later under the same rule (its author never read the
 diagnosis code, the grader's own catalogue, nor the first catalogue's
 judgements and results), for a measurement the grader was not tuned on.
-``measure.py`` grades every entry of either (``--bugs``).
+``fresh2.toml`` is a third, written blind in the same way (its author read
+none of the grader's diagnosis code, its catalogue, nor any judgements or
+results) and different from both. ``measure.py`` grades every entry of any
+of them (``--bugs``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ except ModuleNotFoundError:  # Python 3.10 has no tomllib
 
 CATALOGUE = Path(__file__).with_name("bugs.toml")
 FRESH = Path(__file__).with_name("fresh.toml")
-CATALOGUES = (CATALOGUE, FRESH)
+FRESH2 = Path(__file__).with_name("fresh2.toml")
+CATALOGUES = (CATALOGUE, FRESH, FRESH2)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 
