@@ -28,6 +28,9 @@ A bug is
 - a documented error the learner's code does not raise (the reference's
   result names the call) explains its failure by itself, and is named as
   "CALL must raise ERROR, but ..." when everything else is explained too;
+  so does an exception the learner's own code raised where the reference
+  raised none: "your code raises TYPE (message) at FILE:LINE, in FUNCTION:
+  STATEMENT", a fact about their code, never a guess;
 - offered as **possibly** when nothing is named: the broadest fit, else the
   bug that explains the largest share (at least half) of its predictions,
   all of them checks the learner failed;
@@ -162,6 +165,14 @@ def _parts(expected: Any, produced: Any, actual: Any) -> list[tuple[Any, Any, An
     return None
 
 
+def _first_per_place(found) -> list[tuple[str, str, str]]:
+    """One crash per (type, place): the same line failing on several inputs is one cause."""
+    seen: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for kind, message, where in found:
+        seen.setdefault((kind, where), (kind, message, where))
+    return list(seen.values())
+
+
 def _raised(value: Any) -> bool:
     return isinstance(value, dict) and "raised" in value
 
@@ -185,6 +196,16 @@ def error_gaps(expected: Any, actual: Any, check: Checked) -> list[tuple[str, st
         return None
     gaps = [error_gaps(e, a, check) for e, _, a in parts]
     return None if any(g is None for g in gaps) else [gap for found in gaps for gap in found]
+
+
+def crashes(expected: Any, actual: Any) -> list[tuple[str, str, str]]:
+    """The exceptions the learner's code raised where the reference raised none: (type, message, where in their code)."""
+    if _raised(actual):
+        if _raised(expected) or "at" not in actual:
+            return []
+        return [(actual["raised"][0], " ".join(actual["message"].split())[:160], actual["at"])]
+    parts = _parts(expected, actual, actual)
+    return [crash for e, _, a in parts for crash in crashes(e, a)] if parts else []
 
 
 def touched(checks: Sequence[Checked], expected: Mapping[str, Any], produced: Mapping[str, Any]) -> set[str]:
@@ -221,10 +242,16 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     # A documented error that is not raised names its own cause: the call and the exception it owes.
     gaps = {key: error_gaps(expected[key], learner[key], by_id[key]) for key in failed - covered if key in learner}
     gaps = {key: found for key, found in gaps.items() if found}
-    if (named or gaps) and covered | set(gaps) >= failed:
+    # So does an exception the learner's own code raised: what, and the line of theirs it came from.
+    crashed = {key: crashes(expected[key], learner[key]) for key in failed - covered - set(gaps) if key in learner}
+    crashed = {key: found for key, found in crashed.items() if found}
+    if (named or gaps or crashed) and covered | set(gaps) | set(crashed) >= failed:
         kept = [d for p, d in named if not any(p < other for other, _ in named)]
-        return kept + [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but {did}")
-                       for call, wanted, did in dict.fromkeys(gap for found in gaps.values() for gap in found)]
+        kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but {did}")
+                 for call, wanted, did in dict.fromkeys(gap for found in gaps.values() for gap in found)]
+        return kept + [Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}",
+                                 f"your code raises {kind} ({message}) at {where}")
+                       for kind, message, where in _first_per_place(crash for found in crashed.values() for crash in found)]
     if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
         predicted, best = max(named, key=lambda item: len(item[0]))
         near.append((1.0, Diagnosis(exercise, best.id, best.message, certain=False)))

@@ -72,3 +72,19 @@ def test_a_missing_error_beside_a_wrong_value_names_nothing_for_that_check():
     expected = {**EXPECTED, "attention.c": [{"raised": ["ValueError", "Exception"], "message": "k=0", "call": "SelfAttention(k=0)"}, 3]}
     learner = {**EXPECTED, "attention.c": [5, 4]}
     assert diagnose("attention", CHECKS, expected, learner, []) == []
+
+
+def test_an_exception_raised_in_the_learners_code_is_named_with_its_line():
+    """Where the reference raised nothing, the learner's exception and the line of theirs it came from are the cause."""
+    crash = {"raised": ["TypeError", "Exception"], "message": "sqrt(): argument 'input' must be Tensor, not int",
+             "at": "attention.py:103, in attention_weights: scores = X @ X.mT / torch.sqrt(k)"}
+    learner = {**EXPECTED, "attention.a": crash, "attention.b": crash}
+    found = diagnose("attention", CHECKS, EXPECTED, learner, [])
+    assert [(d.id, d.certain) for d in found] == [("crash: TypeError at attention.py:103", True)]
+    assert found[0].message.startswith("your code raises TypeError (sqrt(): argument") and "in attention_weights" in found[0].message
+
+
+def test_an_exception_from_outside_the_learners_code_names_nothing():
+    """An exception with no line of the learner's code in its traceback (no "at") is not made a cause."""
+    learner = {**EXPECTED, "attention.a": {"raised": ["MemoryError", "Exception"], "message": ""}}
+    assert diagnose("attention", CHECKS, EXPECTED, learner, []) == []

@@ -17,6 +17,7 @@ Modules are compared by loading the same weights into both (see
 from __future__ import annotations
 
 import importlib
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -156,8 +157,26 @@ def isolated(impl: Impl, patches: dict[str, tuple[str, ...]], standins: dict[str
 
 
 def raised(error: BaseException) -> dict:
-    """An exception as data: the names of its classes, most specific first, and its message."""
-    return {"raised": [cls.__name__ for cls in type(error).__mro__], "message": str(error)[:500]}
+    """An exception as data: the names of its classes, most specific first, its message and, when it
+    came from the code under test, where: the deepest line of that code it passed through."""
+    found = {"raised": [cls.__name__ for cls in type(error).__mro__], "message": str(error)[:500]}
+    where = _where(error)
+    return found | ({"at": where} if where else {})
+
+
+# Frames that are not the code under test: Python, its packages, the probes, the stand-ins.
+_NOT_UNDER_TEST = ("/site-packages/", "/lib/python", "/checks/", "<stand-in>", "<frozen", "<string>")
+
+
+def _where(error: BaseException) -> str | None:
+    """``attention.py:103, in attention_weights: scores = ...`` for the last frame of the code under test, if any."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not any(part in f.filename for part in _NOT_UNDER_TEST)]
+    if not frames:
+        return None
+    frame = frames[-1]
+    name = frame.filename.rstrip(">").rsplit("/", 1)[-1].lstrip("<")
+    statement = f": {frame.line.strip()[:120]}" if frame.line else ""
+    return f"{name}:{frame.lineno}, in {frame.name}{statement}"
 
 
 def outcome(function: Callable[[], Any], call: str | None = None) -> Any:
