@@ -65,7 +65,7 @@ def tokenize_reviews(code: Package):
 
 @probe("vocab")
 def tokenize_leaves_other_symbols(code: Package):
-    return [code.vocab.tokenize(text) for text in ("x-ray 80s & co", "über-cool 7* #1", "a+b=c")]
+    return [code.vocab.tokenize(text) for text in ("x-ray 80s & co", "über-cool 7* #1", "a+b=c", 'tall 5"9 "hero"')]
 
 
 @probe("vocab")
@@ -100,7 +100,8 @@ def lookup_leaves_the_vocabulary_as_it_was(code: Package):
 
 @probe("vocab")
 def vocabulary_counts_every_occurrence(code: Package):
-    return code.vocab.build_vocab([["owl"] * 5, ["bee", "cat"], ["bee", "cat"], ["bee"], ["cat"]]).itos
+    corpus = [["owl"] * 5, ["bee", "cat"], ["bee", "cat"], ["bee"], ["cat"]]
+    return code.vocab.build_vocab(corpus).itos, code.vocab.build_vocab(iter(corpus)).itos  # a generator is read once
 
 
 @probe("vocab")
@@ -119,6 +120,7 @@ def vocabulary_errors(code: Package):
         outcome(lambda: code.vocab.build_vocab([["x"]], min_freq=0).itos),
         outcome(lambda: code.vocab.build_vocab([["x"], "not tokenized"]).itos),
         outcome(lambda: code.vocab.tokenize(b"bytes")),
+        outcome(lambda: code.vocab.tokenize(12)),
         outcome(lambda: vocab[7]),
     ]
 
@@ -165,7 +167,9 @@ def padded_tensors_tuples_and_edge_cases(code: Package):
 def mask_of_padded_batches(code: Package):
     batch = padded_ids([6, 2, 4, 1], 6, 0, 1, 25, seed=229)
     other = ids(0, 4, (2, 5), seed=233)
-    return code.padding.padding_mask(batch), code.padding.padding_mask(other, pad_id=2), code.padding.padding_mask(batch[:1, :1])
+    inside = torch.tensor([[4, 0, 6, 0], [0, 0, 3, 5]])  # padding between and before real tokens
+    return (code.padding.padding_mask(batch), code.padding.padding_mask(other, pad_id=2), code.padding.padding_mask(batch[:1, :1]),
+            code.padding.padding_mask(inside))
 
 
 @probe("padding")
@@ -192,7 +196,9 @@ def ids_of_any_shape(code: Package):
 
 @probe("embedding")
 def dtype_of_the_table(code: Package):
-    return code.embedding.embedding_lookup(ids(0, 4, (2, 3), 306).to(torch.int32), noise(4, 3, seed=307, dtype=torch.float64))
+    table = noise(4, 3, seed=307, dtype=torch.float64)
+    small = torch.tensor([2, 0, 3, 3], dtype=torch.uint8)  # as many as the rows: indexing with them as they are would mask
+    return code.embedding.embedding_lookup(ids(0, 4, (2, 3), 306).to(torch.int32), table), outcome(lambda: code.embedding.embedding_lookup(small, table))
 
 
 @probe("embedding")
@@ -240,6 +246,13 @@ def weights_of_random_inputs(code: Package):
 def weights_with_a_mask(code: Package):
     X = noise(4, 5, 3, seed=405)
     return code.attention.attention_weights(X, real_tokens([5, 3, 1, 0], 5))
+
+
+@probe("attention")
+def weights_of_padding_far_below_the_words(code: Package):
+    # the padded word's scores with the real ones are about -1e10: below any "large negative" fill value
+    X = torch.tensor([[[2e5, 0.0], [1e5, 1e5], [-1e5, -2e5]]])
+    return code.attention.attention_weights(X, real_tokens([2], 3))
 
 
 @probe("attention")
@@ -297,7 +310,8 @@ def position_table_layout(code: Package):
 def positions_added_to_words(code: Package):
     add = positions(code)
     x = noise(4, 4, 3, seed=502)
-    return add(x), add(x[:1]), add(noise(2, 1, 3, seed=503)), add(noise(1, 6, 3, seed=504)), add(noise(9, 2, 3, seed=505))
+    inputs = (x, x[:1], noise(2, 1, 3, seed=503), noise(1, 6, 3, seed=504), noise(9, 2, 3, seed=505))
+    return [outcome(lambda: add(words)) for words in inputs]  # one by one: a length wrongly refused fails alone
 
 
 @probe("positional")
@@ -370,7 +384,8 @@ def attention_module_errors(code: Package):
     make = code.attention.SelfAttention
     module = make(6, 2)
     return [outcome(lambda: make(10, 4)), outcome(lambda: make(5, 2)), outcome(lambda: make(-2, 1)), outcome(lambda: make(6, 0)),
-            outcome(lambda: module(noise(4, 6, seed=615))), outcome(lambda: module(noise(2, 3, 6, seed=616), torch.ones(2, 5, dtype=torch.bool)))]
+            outcome(lambda: module(noise(4, 6, seed=615))), outcome(lambda: module(noise(2, 3, 6, seed=616), torch.ones(2, 5, dtype=torch.bool))),
+            outcome(lambda: module(noise(2, 3, 4, seed=617)))]
 
 
 # --- Exercise 7: Transformer block and classifier -----------------------------------------
@@ -431,6 +446,15 @@ def logits_for_four_classes_and_dropout(code: Package):
 
 
 @probe("classifier")
+def dropout_in_training(code: Package):
+    # A dropout that keeps one value in ten million drops everything it is applied to: the blocks get
+    # zeros and the logits are the head of the final norm's bias; a block alone passes x through.
+    model = classifier(code, seed=714, dropout=1 - 1e-7).train()
+    block = with_weights(code.classifier.TransformerBlock(6, 3, dropout=1 - 1e-7), weights(block_layout(6, 4), seed=715)).train()
+    return model(reviews(seed=716)), block(noise(2, 3, 6, seed=717), real_tokens([3, 1], 3))
+
+
+@probe("classifier")
 def classifier_gradients(code: Package):
     model = classifier(code, seed=711, depth=1)  # one block: every kind of parameter, half the numbers to ship
     torch.nn.functional.cross_entropy(model(reviews(seed=712)), torch.tensor([1, 0, 0, 1, 1])).backward()
@@ -452,7 +476,7 @@ def classifier_errors(code: Package):
 @probe("sinusoidal", atol=1e-4)
 def sinusoid_tables(code: Package):
     encode = code.positional.sinusoidal_encoding
-    return encode(24, 10), encode(9, 5), encode(1, 1), encode(2, 4)
+    return [outcome(lambda: encode(*size)) for size in ((24, 10), (9, 5), (1, 1), (2, 4))]  # one by one: an odd k fails alone
 
 
 @probe("sinusoidal")
