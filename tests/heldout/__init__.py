@@ -8,8 +8,9 @@ diagnosis code, the grader's own catalogue, nor the first catalogue's
 judgements and results), for a measurement the grader was not tuned on.
 ``fresh2.toml`` is a third, written blind in the same way (its author read
 none of the grader's diagnosis code, its catalogue, nor any judgements or
-results) and different from both. ``measure.py`` grades every entry of any
-of them (``--bugs``).
+results) and different from both. ``fresh3.toml`` is a fourth, written
+blind under the same rule and different from all three. ``measure.py``
+grades every entry of any of them (``--bugs``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ except ModuleNotFoundError:  # Python 3.10 has no tomllib
 CATALOGUE = Path(__file__).with_name("bugs.toml")
 FRESH = Path(__file__).with_name("fresh.toml")
 FRESH2 = Path(__file__).with_name("fresh2.toml")
-CATALOGUES = (CATALOGUE, FRESH, FRESH2)
+FRESH3 = Path(__file__).with_name("fresh3.toml")
+CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 

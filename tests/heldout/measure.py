@@ -3,7 +3,7 @@
     python -m tests.heldout.measure --out DIR [--bugs FILE] [--no-visible] [--jobs 2]
 
 ``--bugs`` names the catalogue: ``tests/heldout/bugs.toml`` (the default) or
-another of the same format, such as ``tests/heldout/fresh.toml`` or ``fresh2.toml``. For each bug, a submission ``DIR/submissions/<id>/exercises/`` holds the
+another of the same format, such as ``tests/heldout/fresh.toml``, ``fresh2.toml`` or ``fresh3.toml``. For each bug, a submission ``DIR/submissions/<id>/exercises/`` holds the
 reference's exercise modules with the bug's edits; ``python -m grader grade``
 grades them all into ``DIR/grades/``. Per bug the table records:
 
