@@ -28,9 +28,12 @@ A bug is
 - a documented error the learner's code does not raise (the reference's
   result names the call) explains its failure by itself, and is named as
   "CALL must raise ERROR, but ..." when everything else is explained too;
-  so does an exception the learner's own code raised where the reference
-  raised none: "your code raises TYPE (message) at FILE:LINE, in FUNCTION:
-  STATEMENT", a fact about their code, never a guess;
+- an exception the learner's own code raised where the reference raised
+  none is reported apart, as a fact, not a cause ("your code raises TYPE
+  (message) at FILE:LINE, in FUNCTION: STATEMENT"): its line may be where the
+  mistake is or only where a wrong result was used. It explains that check's
+  failure for the rule above, but it is no evidence for a hypothesis that
+  fails the same way (any hypothesis that breaks the same torch call would);
 - offered as **possibly** when nothing is named: the broadest fit, else the
   bug that explains the largest share (at least half) of its predictions,
   all of them checks the learner failed;
@@ -135,12 +138,17 @@ NUMBER = re.compile(r"\d+")
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """A likely cause of an exercise's failures."""
+    """A likely cause of an exercise's failures (``kind="cause"``), or an exception the learner's code raised (``"crash"``).
+
+    A crash is a fact, reported apart from the causes: the line it points at may be
+    where the mistake is, or only where its result was used.
+    """
 
     exercise: str
     id: str
     message: str
     certain: bool = True
+    kind: str = "cause"
 
 
 def explains(expected: Any, produced: Any, actual: Any, check: Checked) -> bool:
@@ -165,6 +173,11 @@ def _parts(expected: Any, produced: Any, actual: Any) -> list[tuple[Any, Any, An
     return None
 
 
+def _deliberate(where: str) -> bool:
+    """Whether the learner's line is a ``raise`` of their own (its message is theirs), not a call that failed."""
+    return where.partition(": ")[2].startswith("raise ")
+
+
 def _first_per_place(found) -> list[tuple[str, str, str]]:
     """One crash per (type, place): the same line failing on several inputs is one cause."""
     seen: dict[tuple[str, str], tuple[str, str, str]] = {}
@@ -177,12 +190,13 @@ def _raised(value: Any) -> bool:
     return isinstance(value, dict) and "raised" in value
 
 
-def error_gaps(expected: Any, actual: Any, check: Checked) -> list[tuple[str, str, str]] | None:
+def error_gaps(expected: Any, actual: Any, check: Checked) -> list[tuple[str, str, str, str]] | None:
     """The documented errors the learner does not raise, when they are all that is wrong with a result.
 
-    Returns (call, the exception wanted, what the learner's code did instead)
-    for each part where the reference raised and named its call; None when
-    any other part differs (the failure is not only missing errors).
+    Returns (call, the exception wanted, what the learner's code did instead,
+    where in their code it raised, if it did) for each part where the reference
+    raised and named its call; None when any other part differs (the failure
+    is not only missing errors).
     """
     if compare(expected, actual, check) is None:
         return []
@@ -190,7 +204,7 @@ def error_gaps(expected: Any, actual: Any, check: Checked) -> list[tuple[str, st
         if "call" not in expected:
             return None
         did = f"it raised {actual['raised'][0]}" if _raised(actual) else "it returned without raising"
-        return [(expected["call"], expected["raised"][0], did)]
+        return [(expected["call"], expected["raised"][0], did, actual.get("at", "") if _raised(actual) else "")]
     parts = _parts(expected, actual, actual)
     if parts is None:
         return None
@@ -215,18 +229,22 @@ def touched(checks: Sequence[Checked], expected: Mapping[str, Any], produced: Ma
 
 def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
              hypotheses: list[tuple[str, str, Mapping[str, Any]]]) -> list[Diagnosis]:
-    """The causes that explain the learner's results on ``exercise``'s checks.
+    """The causes that explain the learner's results on ``exercise``'s checks, and the exceptions their code raised.
 
     ``expected`` maps a check id to the reference's result; ``learner`` to the
     learner's (absent when the check produced none: a time-out, a crash);
     ``hypotheses`` are (id, message, results by check id). Returns the named
-    causes, else at most one "possibly".
+    causes, else at most one "possibly"; then one crash per place.
     """
     mine = [c for c in checks if c.exercise == exercise]
     failed = {c.id for c in mine if c.id not in learner or compare(expected[c.id], learner[c.id], c) is not None}
     if not failed:
         return []
     by_id = {c.id: c for c in mine}
+    # What the learner's own code raised where the reference raised nothing: facts, reported apart.
+    crashed = {key: found for key in failed if key in learner and (found := crashes(expected[key], learner[key]))}
+    places = {(kind, where) for found in crashed.values() for kind, _, where in found}
+    broken = {key for key, found in crashed.items() if not all(_deliberate(where) for _, _, where in found)}
     named: list[tuple[set[str], Diagnosis]] = []
     near: list[tuple[float, Diagnosis]] = []
     for bug_id, message, produced in hypotheses:
@@ -234,25 +252,25 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
         if not predicted or not predicted <= failed:
             continue
         hits = {key for key in predicted if key in learner and explains(expected[key], produced[key], learner[key], by_id[key])}
-        if hits == predicted:
+        # An exception a torch call raised inside the learner's code matches any hypothesis that breaks
+        # the same call: on its own it is no evidence for this hypothesis rather than another.
+        if hits == predicted and hits - broken:
             named.append((predicted, Diagnosis(exercise, bug_id, message)))
-        elif len(hits) >= len(predicted) / 2:
+        elif hits and len(hits) >= len(predicted) / 2:
             near.append((len(hits) / len(predicted), Diagnosis(exercise, bug_id, message, certain=False)))
     covered = set().union(*(p for p, _ in named))
-    # A documented error that is not raised names its own cause: the call and the exception it owes.
-    gaps = {key: error_gaps(expected[key], learner[key], by_id[key]) for key in failed - covered if key in learner}
-    gaps = {key: found for key, found in gaps.items() if found}
-    # So does an exception the learner's own code raised: what, and the line of theirs it came from.
-    crashed = {key: crashes(expected[key], learner[key]) for key in failed - covered - set(gaps) if key in learner}
-    crashed = {key: found for key, found in crashed.items() if found}
-    if (named or gaps or crashed) and covered | set(gaps) | set(crashed) >= failed:
+    # A documented error that is not raised names its own cause: the call and the exception it owes. Not
+    # when what the learner's code raised instead is a crash that shows elsewhere too: that is the fault.
+    gaps = {key: found for key in failed - covered if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
+    gaps = {key: found for key, found in gaps.items() if not any((did.removeprefix("it raised "), at) in places for _, _, did, at in found)}
+    facts = [Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}", f"your code raises {kind} ({message}) at {where}", kind="crash")
+             for kind, message, where in _first_per_place(crash for found in crashed.values() for crash in found)]
+    if (named or gaps) and covered | set(gaps) | set(crashed) >= failed:
         kept = [d for p, d in named if not any(p < other for other, _ in named)]
         kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but {did}")
-                 for call, wanted, did in dict.fromkeys(gap for found in gaps.values() for gap in found)]
-        return kept + [Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}",
-                                 f"your code raises {kind} ({message}) at {where}")
-                       for kind, message, where in _first_per_place(crash for found in crashed.values() for crash in found)]
+                 for call, wanted, did, _ in dict.fromkeys(gap for found in gaps.values() for gap in found)]
+        return kept + facts
     if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
         predicted, best = max(named, key=lambda item: len(item[0]))
         near.append((1.0, Diagnosis(exercise, best.id, best.message, certain=False)))
-    return [max(near, key=lambda item: item[0])[1]] if near else []
+    return ([max(near, key=lambda item: item[0])[1]] if near else []) + facts

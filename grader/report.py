@@ -59,8 +59,9 @@ def results_json(report: Report) -> dict:
         "exercises": {key: {"points": got, "max_points": top} for key, (got, top) in report.by_exercise.items()},
         "problem": report.problem,
         "fingerprint": report.fingerprint, "grader_version": report.version,
-        "diagnoses": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if d.certain],
+        "diagnoses": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if d.certain and d.kind == "cause"],
         "possible_causes": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if not d.certain],
+        "crashes": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if d.kind == "crash"],
         "fix_first": [{"exercise": r.exercise, "function": r.function, "checks": list(r.checks), "hidden": list(r.hidden)} for r in report.roots],
         "tests": [asdict(r) for r in report.results],
     }
@@ -72,6 +73,7 @@ def load_report(path: Path) -> Report | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         results = [CheckResult(**test) for test in data["tests"]]
         diagnoses = [Diagnosis(**d) for d in data["diagnoses"]] + [Diagnosis(**d, certain=False) for d in data["possible_causes"]]
+        diagnoses += [Diagnosis(**d, kind="crash") for d in data.get("crashes", [])]
         roots = [Root(r["exercise"], r["function"], tuple(r["checks"]), tuple(r["hidden"])) for r in data.get("fix_first", [])]
         return Report(data["submission"], results, problem=data["problem"], fingerprint=data["fingerprint"],
                       version=data["grader_version"], diagnoses=diagnoses, roots=roots)
@@ -124,7 +126,9 @@ def exercise_summary(results: Sequence[CheckResult], diagnoses: Sequence[Diagnos
 def cause_lines(diagnoses: Sequence[Diagnosis], exercise: str) -> list[str]:
     """The likely causes of one exercise's failures, before its list of problems."""
     named = [d for d in diagnoses if d.exercise == exercise]
-    return [f"**{'Likely cause' if d.certain else 'Possibly'}:** {_sentence(d.message)}" for d in named] + ([""] if named else [])
+    labels = {"crash": "Your code raised", "cause": "Likely cause"}
+    lines = [f"**{labels[d.kind] if d.certain else 'Possibly'}:** {_sentence(d.message)}" for d in named]
+    return lines + ([""] if lines else [])
 
 
 def root_lines(roots: Sequence[Root], exercise: str) -> list[str]:

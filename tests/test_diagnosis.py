@@ -74,13 +74,13 @@ def test_a_missing_error_beside_a_wrong_value_names_nothing_for_that_check():
     assert diagnose("attention", CHECKS, expected, learner, []) == []
 
 
-def test_an_exception_raised_in_the_learners_code_is_named_with_its_line():
-    """Where the reference raised nothing, the learner's exception and the line of theirs it came from are the cause."""
+def test_an_exception_raised_in_the_learners_code_is_reported_with_its_line_as_a_fact():
+    """Where the reference raised nothing, the learner's exception and the line of theirs it came from are reported, apart from the causes."""
     crash = {"raised": ["TypeError", "Exception"], "message": "sqrt(): argument 'input' must be Tensor, not int",
              "at": "attention.py:103, in attention_weights: scores = X @ X.mT / torch.sqrt(k)"}
     learner = {**EXPECTED, "attention.a": crash, "attention.b": crash}
     found = diagnose("attention", CHECKS, EXPECTED, learner, [])
-    assert [(d.id, d.certain) for d in found] == [("crash: TypeError at attention.py:103", True)]
+    assert [(d.id, d.kind) for d in found] == [("crash: TypeError at attention.py:103", "crash")]
     assert found[0].message.startswith("your code raises TypeError (sqrt(): argument") and "in attention_weights" in found[0].message
 
 
@@ -88,3 +88,21 @@ def test_an_exception_from_outside_the_learners_code_names_nothing():
     """An exception with no line of the learner's code in its traceback (no "at") is not made a cause."""
     learner = {**EXPECTED, "attention.a": {"raised": ["MemoryError", "Exception"], "message": ""}}
     assert diagnose("attention", CHECKS, EXPECTED, learner, []) == []
+
+
+def test_a_hypothesis_borne_out_only_by_the_learners_own_crash_is_not_named():
+    """A hypothesis that crashes with the same message as the learner's code is no evidence: any bug breaking that call would."""
+    crash = {"raised": ["RuntimeError", "Exception"], "message": "size mismatch (2 vs 4)", "at": "attention.py:67, in masked_softmax: ..."}
+    theirs = {"raised": ["RuntimeError", "Exception"], "message": "size mismatch (3 vs 5)"}
+    learner = {**EXPECTED, "attention.a": crash}
+    found = diagnose("attention", CHECKS, EXPECTED, learner, [("guess", "a guess", {**EXPECTED, "attention.a": theirs})])
+    assert [(d.id, d.certain, d.kind) for d in found] == [("guess", False, "cause"), ("crash: RuntimeError at attention.py:67", True, "crash")]
+
+
+def test_a_missing_error_that_is_a_crash_seen_elsewhere_is_not_named_as_missing():
+    """When the code crashes in __init__, the checks that wanted a ValueError show the crash, not a missing check."""
+    crash = {"raised": ["AttributeError", "Exception"], "message": "cannot assign module", "at": "positional.py:46, in __init__: ..."}
+    expected = {**EXPECTED, "attention.c": {"raised": ["ValueError", "Exception"], "message": "bad x", "call": "forward on a 2-D x"}}
+    learner = {"attention.a": crash, "attention.b": 2, "attention.c": crash}
+    found = diagnose("attention", CHECKS, expected, learner, [])
+    assert [(d.id, d.kind) for d in found] == [("crash: AttributeError at positional.py:46", "crash")]
