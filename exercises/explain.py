@@ -66,8 +66,9 @@ class Explanation:
     def received(self, block: int = -1) -> torch.Tensor:
         """Tensor ``(seq_len,)``: the attention each word receives in ``block``, summing to 1.
 
-        The mean over the heads and over the words that attend (the rows) of each column:
-        with mean pooling, word ``j``'s value vector enters the review vector in proportion to it.
+        The mean over the heads and over the words that attend (the rows) of each column. In
+        each head, the mean of the attention's outputs over the review is ``sum_j received[j] v_j``:
+        the words with the larger shares make up more of what mean pooling passes on.
         """
         return self.weights[block].mean(dim=0).mean(dim=0)  # (heads, T, T) -> (T, T) -> (T,)
 
@@ -199,8 +200,10 @@ def _repeat(values, copies: int):
 def describe(explanation: Explanation, n: int = 5) -> str:
     """Two lines for a terminal: the prediction and the review, then the words attended to most."""
     excerpt = explanation.text if len(explanation.text) <= 60 else explanation.text[:57] + "..."
-    words = ", ".join(f"{word} {share:.0%}" for word, share in explanation.top_words(n))
-    return f"{LABEL_NAMES[explanation.label]:8}  {explanation.probability:.3f}  {excerpt}\n          attended to most: {words}"
+    unknown = {token for token, known in zip(explanation.tokens, explanation.known) if not known}
+    words = ", ".join(f"{word}{'*' if word in unknown else ''} {share:.0%}" for word, share in explanation.top_words(n))
+    note = " (* not in the vocabulary: read as <unk>)" if "*" in words else ""
+    return f"{LABEL_NAMES[explanation.label]:8}  {explanation.probability:.3f}  {excerpt}\n          attended to most: {words}{note}"
 
 
 def plot_attention(explanation: Explanation, where, block: int = -1, max_tokens: int = MAX_PLOTTED_TOKENS):
