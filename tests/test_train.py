@@ -127,7 +127,7 @@ def test_train_and_predict_end_to_end_on_the_sample(sample_dir, tmp_path, capsys
     for key in ("test_accuracy", "val_accuracy", "train_seconds", "total_seconds", "config", "peak_memory_mb"):
         assert key in metrics
     assert metrics["config"]["epochs"] == 4 and len(metrics["history"]) == 4
-    assert (metrics["train_reviews"], metrics["val_reviews"], metrics["test_reviews"]) == (32, 8, 12)
+    assert (metrics["train_reviews"], metrics["val_reviews"], metrics["test_reviews"]) == (70, 18, 24)
     assert 0 <= metrics["test_accuracy"] <= 1
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
     summary = capsys.readouterr().out
@@ -206,3 +206,10 @@ def test_optimizer_gives_the_word_vectors_their_own_epsilon_and_decays_only_matr
         if group is not words:
             assert group["eps"] == 1e-8
             assert all((p.dim() >= 2) == (group["weight_decay"] == 0.1) for p in group["params"])
+
+
+def test_sample_preset_learns_the_sample(sample_dir, tmp_path, capsys):
+    """--preset sample really learns data/sample: well above chance on its 24 test reviews (the defaults score 50%)."""
+    assert train.main(["--data-dir", str(sample_dir), "--preset", "sample", "--out", str(tmp_path / "run")]) == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["test_accuracy"] >= 0.9 and metrics["val_accuracy"] >= 0.9, metrics["history"]
