@@ -25,15 +25,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
 
 from .data import LABEL_NAMES, LABELS
-from .padding import pad_sequences
 from .train import shorten
-from .vocab import PAD_ID, Vocab, tokenize
+from .vocab import Vocab, tokenize
 
 # The most tokens a heatmap shows: beyond about 40 words per axis the labels no longer fit.
 MAX_PLOTTED_TOKENS = 40
@@ -88,7 +87,10 @@ class Explanation:
         return sorted(shares.items(), key=lambda item: -item[1])[:n]
 
 
-def explain(model: nn.Module, vocab: Vocab, text: str, *, heads: int, max_len: int, truncate: str = "head+tail") -> Explanation:
+def explain(
+    model: nn.Module, vocab: Vocab, text: str, *, heads: int, max_len: int, truncate: str = "head+tail",
+    tokenizer: Callable[[str], list[str]] = tokenize,
+) -> Explanation:
     """Classify ``text`` with ``model`` and read out its attention weights.
 
     Args:
@@ -97,6 +99,8 @@ def explain(model: nn.Module, vocab: Vocab, text: str, *, heads: int, max_len: i
         text: one review.
         heads: the number of attention heads of every block (the ``--heads`` it was trained with).
         max_len, truncate: how long reviews are shortened, as in training (``train.shorten``).
+        tokenizer: how ``text`` becomes tokens: this package's ``tokenize`` unless given
+            (a notebook passes the one it defines).
 
     Returns:
         An ``Explanation``; the model is left in the mode (train or eval) it was in.
@@ -104,11 +108,11 @@ def explain(model: nn.Module, vocab: Vocab, text: str, *, heads: int, max_len: i
     Raises:
         ValueError: if ``text`` has no token, or ``heads`` does not divide the model's width.
     """
-    tokens = tokenize(text)
+    tokens = tokenizer(text)
     if not tokens:
         raise ValueError(f"the review {text!r} has no word to attend to; give the text of a review")
     kept = shorten(tokens, max_len, truncate)
-    ids = pad_sequences([vocab.encode(kept)], pad_id=PAD_ID)  # (1, seq_len)
+    ids = torch.tensor([vocab.encode(kept)])  # (1, seq_len): one review, no padding
     was_training = model.training
     model.eval()  # no dropout: the weights of the model as it predicts
     try:

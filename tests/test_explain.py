@@ -84,6 +84,12 @@ def test_a_long_review_is_shortened_as_in_training(model, vocab):
     assert e.total_tokens == len(tokenize(TEXT)) + 1 and e.tokens[-1] == "zzz" and e.known[-1] is False and all(e.known[:-1])
 
 
+def test_a_notebook_can_pass_its_own_tokenizer(model, vocab):
+    """tokenizer= replaces the package's tokenize (a notebook defines its own)."""
+    e = explain.explain(model, vocab, "great cast, dull end", heads=3, max_len=32, tokenizer=str.split)
+    assert e.tokens == ["great", "cast,", "dull", "end"] and e.known == [True, False, True, True]
+
+
 def test_received_attention_sums_to_one_and_repeated_words_add_up(model, vocab):
     """Each word's share of the attention sums to 1 over the review; top_words adds up a word's occurrences, largest first."""
     e = explain.explain(model, vocab, TEXT, heads=3, max_len=32)
