@@ -105,10 +105,10 @@ PRESETS: dict[str, dict[str, object]] = {
     # defaults take 3 steps an epoch there, 12 in all, and learn nothing (50%): small
     # batches and 20 epochs give 180 steps, a small model and a strong weight decay keep
     # 70 reviews from being learnt by heart, so that the sentiment words they share decide.
-    # Measured in benchmarks/RELEASE.md.
+    # Measured in benchmarks/RELEASE.md. Its model goes to runs/sample, apart from IMDB's.
     "sample": dict(
         k=16, heads=1, min_freq=1, max_len=256, epochs=20, batch_size=8, lr=1e-2, warmup=0.05, val_fraction=0.2,
-        dropout=0.3, weight_decay=1.0,
+        dropout=0.3, weight_decay=1.0, out="runs/sample",
     ),
     # A CUDA machine: a wider, deeper model on longer reviews.
     "gpu": dict(k=256, heads=8, depth=4, max_len=512, epochs=6, batch_size=64, lr=5e-4, dropout=0.2),
