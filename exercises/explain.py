@@ -253,7 +253,7 @@ def _title(explanation: Explanation, block: int, shown: int) -> str:
     head_name = "1 head" if heads == 1 else f"mean of {heads} heads"
     lines = [
         f"Attention weights, {block_name}, {head_name}",
-        f"predicted {LABEL_NAMES[explanation.label]}, probability {explanation.probability:.2f}",
+        f"predicted {LABEL_NAMES[explanation.label]}, probability {explanation.probability:.3f}",
     ]
     read = len(explanation.tokens)
     if shown < read or read < explanation.total_tokens:

@@ -135,7 +135,7 @@ def test_heatmap_is_a_png_whose_title_says_when_only_the_first_words_are_shown(m
     assert path.read_bytes()[:4] == b"\x89PNG"
     title = ax.get_title()
     assert "block 2 of 2, mean of 3 heads" in title and f"first 10 of the {len(e.tokens)} words read" in title
-    assert f"predicted {'positive' if e.label == 'pos' else 'negative'}, probability {e.probability:.2f}" in title
+    assert f"predicted {'positive' if e.label == 'pos' else 'negative'}, probability {e.probability:.3f}" in title
     assert "query" in ax.get_ylabel() and "key" in ax.get_xlabel()
     assert [t.get_text() for t in ax.get_xticklabels()] == e.tokens[:10]
     assert ax.figure.axes[-1].get_ylabel() == "attention weight"
