@@ -23,6 +23,7 @@ This module is written once, in ``solutions/``, and copied as it is into
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -156,7 +157,7 @@ def _read_weights(attention: nn.Module, args: tuple, kwargs: dict, heads: int) -
     other keys have value 0), so output feature ``h*s + c`` of query ``i`` in copy ``p`` is
     ``weights[h, i, p*s + c]``.
     """
-    x = args[0]  # (1, seq_len, k)
+    x = args[0] if args else kwargs["x"]  # (1, seq_len, k)
     _, length, k = x.shape
     if heads < 1 or k % heads:
         raise ValueError(f"heads={heads} must be a positive divisor of the model's width k={k}")
@@ -188,7 +189,17 @@ def _read_weights(attention: nn.Module, args: tuple, kwargs: dict, heads: int) -
             f"as modules; this one called {sorted(fired) or 'neither'}"
         )
     out = out.reshape(copies, length, heads, size)  # out[p, i, h, c] = weights[h, i, p*s + c]
-    return out[keys // size, :, :, keys % size].permute(2, 1, 0)  # (keys, queries, heads) -> (heads, queries, keys)
+    weights = out[keys // size, :, :, keys % size].permute(2, 1, 0)  # (keys, queries, heads) -> (heads, queries, keys)
+    # One review has no padding, so every row of a softmax sums to 1. Read out with another
+    # number of heads than the model's, the columns mix heads and the rows do not.
+    sums = weights.sum(dim=-1)
+    if not torch.allclose(sums, torch.ones_like(sums), atol=1e-4):
+        warnings.warn(
+            f"the attention weights read out have rows summing to {sums.min().item():.3f}-{sums.max().item():.3f}, "
+            f"not 1: is heads={heads} the number of heads the model was built with?",
+            stacklevel=4,
+        )
+    return weights
 
 
 def _repeat(values, copies: int):

@@ -113,6 +113,12 @@ def test_bad_arguments_are_refused_by_name(model, vocab, call, message):
         call(model, vocab)
 
 
+def test_the_wrong_number_of_heads_is_flagged(model, vocab):
+    """Read out with 1 head from a 3-head model, the rows do not sum to 1: a warning asks about heads."""
+    with pytest.warns(UserWarning, match="is heads=1 the number of heads the model was built with"):
+        explain.explain(model, vocab, TEXT, heads=1, max_len=16)
+
+
 def test_an_attention_that_bypasses_its_value_module_is_reported(vocab, monkeypatch):
     """Values computed with F.linear instead of calling to_values cannot be read out: the error says what explain needs."""
     model = TransformerClassifier(len(vocab), 8, 1, 1, max_len=16)
