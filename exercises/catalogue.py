@@ -63,6 +63,11 @@ EXERCISES: tuple[Exercise, ...] = (
 
 # Modules of ``solutions/`` copied into ``exercises/`` as they are: helpers the exercises use.
 GIVEN_MODULES: tuple[str, ...] = ("validate",)
+# Modules of ``solutions/`` copied into ``exercises/`` as they are: the tools that train, run and
+# look inside a model. Their relative imports make ``python -m exercises.train`` train the
+# learner's own classes and ``python -m solutions.train`` the reference, from one source. They are
+# not exercises: the grader neither loads nor grades them.
+TOOL_MODULES: tuple[str, ...] = ("data", "train", "predict", "explain")
 
 
 def by_key(key: str) -> Exercise:
@@ -74,5 +79,10 @@ def by_key(key: str) -> Exercise:
 
 
 def exercise_modules() -> list[str]:
-    """The modules of ``exercises/`` generated from ``solutions/``, in course order."""
+    """The modules of a learner's ``exercises/`` that the exercises and the grader use, in course order."""
     return list(dict.fromkeys([*GIVEN_MODULES, *(e.module for e in EXERCISES)]))
+
+
+def generated_modules() -> list[str]:
+    """Every module of ``exercises/`` generated from ``solutions/``: the exercise modules, then the tools."""
+    return [*exercise_modules(), *TOOL_MODULES]

@@ -12,6 +12,9 @@ and ``exercises/catalogue.py`` says which exercise each marked function
 belongs to. A stub is the reference module with every marked region replaced
 by one line, ``raise NotImplementedError("Exercise 4 (attention_weights): ...")``:
 the signatures, type hints, docstrings, imports and given helpers stay.
+The given helpers (``GIVEN_MODULES``) and the tools that train, run and
+explain a model (``TOOL_MODULES``: data, train, predict, explain) are copied
+as they are: their relative imports run the learner's own classes.
 
 It also writes ``exercises/tests/causes.pt.gz``, the catalogued bugs' results
 on the visible probes (``causes.py``), from the same reference and
@@ -24,7 +27,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from exercises.catalogue import EXERCISES, GIVEN_MODULES, Exercise, exercise_modules
+from exercises.catalogue import EXERCISES, GIVEN_MODULES, TOOL_MODULES, Exercise, generated_modules
 
 from . import causes
 
@@ -131,7 +134,7 @@ def stub_source(module: str, solutions_dir: Path = ROOT / "solutions") -> str:
     """
     path = solutions_dir / f"{module}.py"
     source = path.read_text(encoding="utf-8")
-    if module in GIVEN_MODULES:
+    if module in GIVEN_MODULES or module in TOOL_MODULES:
         return source
     regions = solution_regions(source, str(path))
     owners = _owners(module)
@@ -150,7 +153,7 @@ def stub_source(module: str, solutions_dir: Path = ROOT / "solutions") -> str:
 def build(root: Path = ROOT) -> list[Path]:
     """Write every stub into ``root/exercises``, and the bugs' results on the visible probes; return the paths written."""
     written = []
-    for module in exercise_modules():
+    for module in generated_modules():
         target = root / "exercises" / f"{module}.py"
         target.write_text(stub_source(module, root / "solutions"), encoding="utf-8")
         written.append(target)
@@ -160,7 +163,7 @@ def build(root: Path = ROOT) -> list[Path]:
 def stale(root: Path = ROOT) -> list[str]:
     """The files of ``exercises/`` that differ from what ``build`` would write (empty when up to date)."""
     differ = []
-    for module in exercise_modules():
+    for module in generated_modules():
         target = root / "exercises" / f"{module}.py"
         if not target.is_file() or target.read_text(encoding="utf-8") != stub_source(module, root / "solutions"):
             differ.append(str(target.relative_to(root)))

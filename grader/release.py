@@ -2,9 +2,12 @@
 
     python -m grader release OUT
 
-``OUT`` gets the stubs and the visible tests (``exercises/``), the review
-sample (``data/sample``), the nbgrader release notebook (``notebooks/``), and a
-students' README, pyproject and Makefile. No reference code, no hidden checks.
+``OUT`` gets the stubs, the tools that train, run and explain the learner's
+model (data, train, predict, explain: the reference's own modules, whose
+relative imports run the learner's classes) and the visible tests
+(``exercises/``), the review sample (``data/sample``), the nbgrader release
+notebook (``notebooks/``), and a students' README, pyproject and Makefile
+(``make train``, ``make predict``). No reference answers, no hidden checks.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ HUB_NAME = "stanfordnlp/imdb"
 ENV_VAR = "IMDB_DIR"
 SPLITS = ("train", "test")
 LABELS = ("neg", "pos")  # label 0, label 1
+LABEL_NAMES = {"neg": "negative", "pos": "positive"}  # as printed
 _BUILDERS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "json", ".json": "json"}
 # How long the hub gets to answer one request. Its own client retries a dead
 # connection five times, printing a warning each time, for about 25 s before

@@ -1,6 +1,13 @@
-"""Train the reference ``TransformerClassifier`` on IMDB.
+"""Train the ``TransformerClassifier`` of this package on IMDB.
 
-    python -m solutions.train [--data-dir DIR] [--out DIR] [--preset NAME] [flags]
+    python -m solutions.train [--data-dir DIR] [--out DIR] [--preset NAME] [flags]   # the reference
+    python -m exercises.train [...]                                                  # your classes
+
+This module is written once, in ``solutions/``, and copied as it is into
+``exercises/`` by ``python -m grader build``: its relative imports make
+``solutions.train`` train the reference and ``exercises.train`` train the
+learner's own tokenizer, vocabulary, padding and classifier, with the same
+pipeline and the same defaults.
 
 The pipeline: tokenize every review, hold out a validation split from the
 training reviews, build the vocabulary on the rest, encode and truncate,
@@ -14,7 +21,6 @@ and evaluated once on the test split. ``--out`` receives ``model.pt``,
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import math
 import multiprocessing
@@ -47,7 +53,6 @@ class Config:
 
     data_dir: str | None = _flag(None, "folder of IMDB files (default: $IMDB_DIR, else the Hugging Face hub)")
     out: str = _flag("runs/imdb", "folder for the checkpoint, vocabulary, metrics and curves")
-    impl: str = _flag("solutions", "package whose TransformerClassifier is trained: solutions (the reference) or exercises (yours)", choices=("solutions", "exercises"))
     # Text
     vocab_size: int = _flag(30000, "vocabulary size, <pad> and <unk> included")
     min_freq: int = _flag(2, "a word needs this many occurrences in the training reviews")
@@ -96,8 +101,15 @@ class Config:
 
 
 PRESETS: dict[str, dict[str, object]] = {
-    # The hand-written sample in data/ (40 reviews): a tiny model, many epochs.
-    "tiny": dict(k=16, heads=2, min_freq=1, max_len=256, epochs=40, batch_size=8, lr=3e-3, warmup=0.05, val_fraction=0.2),
+    # The hand-written sample in data/sample (70 reviews to fit, 18 to validate). The
+    # defaults take 3 steps an epoch there, 12 in all, and learn nothing (50%): small
+    # batches and 20 epochs give 180 steps, a small model and a strong weight decay keep
+    # 70 reviews from being learnt by heart, so that the sentiment words they share decide.
+    # Measured in benchmarks/RELEASE.md. Its model goes to runs/sample, apart from IMDB's.
+    "sample": dict(
+        k=16, heads=1, min_freq=1, max_len=256, epochs=20, batch_size=8, lr=1e-2, warmup=0.05, val_fraction=0.2,
+        dropout=0.3, weight_decay=1.0, out="runs/sample",
+    ),
     # A CUDA machine: a wider, deeper model on longer reviews.
     "gpu": dict(k=256, heads=8, depth=4, max_len=512, epochs=6, batch_size=64, lr=5e-4, dropout=0.2),
 }
@@ -105,7 +117,7 @@ PRESETS: dict[str, dict[str, object]] = {
 
 def parse_args(argv: Sequence[str] | None = None) -> Config:
     """Build a ``Config`` from the defaults, then ``--preset``, then explicit flags."""
-    parser = argparse.ArgumentParser(prog="python -m solutions.train", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__package__}.train", description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", choices=sorted(PRESETS), help="a named set of defaults; explicit flags still win")
     for f in fields(Config):
         kind = {"int": int, "float": float}.get(str(f.type), str)
@@ -141,16 +153,23 @@ def tokenize_all(texts: Sequence[str], workers: int = 1) -> list[list[str]]:
 
 
 def encode(token_lists: Sequence[Sequence[str]], vocab: Vocab, max_len: int, truncate: str = "tail") -> list[list[int]]:
-    """Encode tokenized reviews, keeping at most ``max_len`` ids of each.
+    """Encode tokenized reviews, keeping at most ``max_len`` ids of each (``shorten`` says which)."""
+    return [shorten(vocab.encode(tokens), max_len, truncate) for tokens in token_lists]
 
-    ``truncate`` says which: the first ids (``head``), the last (``tail``), or
+
+def shorten(seq: Sequence, max_len: int, truncate: str = "tail") -> list:
+    """At most ``max_len`` items of ``seq`` (ids, or the tokens they encode), in order.
+
+    ``truncate`` says which: the first items (``head``), the last (``tail``), or
     the first quarter and the last three quarters of the budget (``head+tail``).
     Reviews tend to end with the verdict ("... a waste of time, avoid"), so
     the end of a long review carries more signal than its opening.
     """
-    ids = [vocab.encode(tokens) for tokens in token_lists]
+    seq = list(seq)
+    if len(seq) <= max_len:
+        return seq
     head = {"head": max_len, "tail": 0, "head+tail": max_len // 4}[truncate]
-    return [seq if len(seq) <= max_len else seq[:head] + seq[len(seq) - (max_len - head) :] for seq in ids]
+    return seq[:head] + seq[len(seq) - (max_len - head) :]
 
 
 def bucket_batches(lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None) -> list[list[int]]:
@@ -190,8 +209,7 @@ def evaluate(model: TransformerClassifier, seqs: list[list[int]], labels: list[i
 
 def build_model(cfg: Config, vocab_size: int) -> TransformerClassifier:
     """The classifier that ``cfg`` describes, for a vocabulary of ``vocab_size`` ids."""
-    classifier = importlib.import_module(f"{cfg.impl}.classifier")
-    model = classifier.TransformerClassifier(
+    model = TransformerClassifier(
         vocab_size, cfg.k, cfg.heads, cfg.depth, cfg.max_len, pool=cfg.pool, dropout=cfg.dropout, pad_id=PAD_ID
     )
     with torch.no_grad():
@@ -406,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataNotFoundError as error:
         print(error, file=sys.stderr)
         return 2
-    except NotImplementedError as error:  # --impl exercises before the exercises are done
+    except NotImplementedError as error:  # exercises.train before the exercises are done
         print(f"{error}\nFinish the exercises first: pytest exercises", file=sys.stderr)
         return 2
     print(summary(metrics, cfg.out))

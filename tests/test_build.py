@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from exercises.catalogue import EXERCISES, exercise_modules
+from exercises.catalogue import EXERCISES, TOOL_MODULES, exercise_modules, generated_modules
 from grader import build
 
 
@@ -90,9 +90,21 @@ def test_markers_must_pair_up_inside_functions():
         build.solution_regions("x = 1\n### END SOLUTION\n")
 
 
-def test_data_and_training_are_not_exercises(root):
-    """Only the exercise modules (and their helpers) are in exercises/."""
-    assert {p.stem for p in (root / "exercises").glob("*.py")} == {*exercise_modules(), "__init__", "catalogue", "tutor", "diagnosis", "notebook", "causes"}
+def test_exercises_holds_the_exercise_modules_and_the_generated_tools(root):
+    """exercises/ holds the exercise modules, their helpers and the tools (data, train, predict, explain), all generated."""
+    assert {p.stem for p in (root / "exercises").glob("*.py")} == {*generated_modules(), "__init__", "catalogue", "tutor", "diagnosis", "notebook", "causes"}
+    assert not set(TOOL_MODULES) & set(exercise_modules()), "the grader loads exercise_modules(); the tools are not graded"
+
+
+@pytest.mark.parametrize("module", TOOL_MODULES)
+def test_tools_are_copied_as_they_are_and_import_their_package_relatively(module, root):
+    """exercises/train.py (etc.) is solutions/train.py, whose imports of the kit are relative: it runs the package it sits in."""
+    source = (root / "solutions" / f"{module}.py").read_text()
+    assert (root / "exercises" / f"{module}.py").read_text() == source
+    absolute = [n for n in ast.walk(ast.parse(source)) if isinstance(n, (ast.Import, ast.ImportFrom))
+                and any(name.split(".")[0] in ("solutions", "exercises") for name in
+                        ([a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""]))]
+    assert not absolute, [ast.unparse(n) for n in absolute]
 
 
 def test_visible_tests_never_import_solutions(root):

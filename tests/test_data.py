@@ -50,14 +50,14 @@ def write_acl(sample_dir: Path, folder: Path) -> Path:
 
 def assert_is_the_sample(imdb) -> None:
     assert set(imdb) == {"train", "test"}
-    assert (imdb["train"].num_rows, imdb["test"].num_rows) == (40, 12)
+    assert (imdb["train"].num_rows, imdb["test"].num_rows) == (88, 24)
     assert imdb["train"].column_names == ["text", "label"]
-    assert sorted(imdb["train"]["label"]) == [0] * 20 + [1] * 20
+    assert sorted(imdb["train"]["label"]) == [0] * 44 + [1] * 44
     assert all(isinstance(t, str) and t for t in imdb["test"]["text"])
 
 
 def test_loads_the_csv_sample(sample_dir):
-    """The hand-written sample loads as 40 train and 12 test reviews."""
+    """The hand-written sample loads as 88 train and 24 test reviews."""
     assert_is_the_sample(load_imdb(sample_dir))
 
 

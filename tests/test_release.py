@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from exercises.catalogue import exercise_modules
+from exercises.catalogue import TOOL_MODULES, exercise_modules
 from grader import build
 from grader.release import release
 
@@ -46,10 +46,12 @@ def test_release_contains_no_hidden_check_text(released):
     """No line of the hidden checks, their points or the bug catalogue is released."""
     text = released_text(released)
     hidden = [*(ROOT / "grader" / "checks").glob("*.py"), ROOT / "grader" / "points.toml", ROOT / "grader" / "mutants.toml"]
+    # The tools (train, predict, ...) are released as they are: a line they share with a check is public anyway.
+    tools = {line.strip() for module in TOOL_MODULES for line in (ROOT / "solutions" / f"{module}.py").read_text().splitlines()}
     for path in hidden:
         for line in path.read_text().splitlines():
             line = line.strip()
-            if len(line) > 25 and not line.startswith(("#", '"""', "import ", "from ", "def ", "class ")):  # signatures are public
+            if len(line) > 25 and line not in tools and not line.startswith(("#", '"""', "import ", "from ", "def ", "class ")):  # signatures are public
                 assert line not in text, f"{path.name}: {line}"
 
 
@@ -99,3 +101,51 @@ def test_make_test_on_a_fresh_release_says_unfinished_exercises_are_expected_to_
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Error" not in result.stderr and "the install works" in "\n".join(result.stdout.splitlines()[-4:]), result.stdout
+
+
+@pytest.fixture(scope="module")
+def finished(released, tmp_path_factory) -> Path:
+    """The release with a learner's finished work in exercises/: the independent implementation (tests/independent)."""
+    folder = tmp_path_factory.mktemp("finished") / "course"
+    shutil.copytree(released, folder)
+    for path in (ROOT / "tests" / "independent" / "exercises").glob("*.py"):
+        if path.name != "__init__.py":
+            shutil.copyfile(path, folder / "exercises" / path.name)
+    (folder / ".venv").mkdir()
+    for stamp in (".installed", ".installed-train"):  # installed already: these tests check the commands, not pip
+        (folder / ".venv" / stamp).touch()
+    return folder
+
+
+def run_in(folder: Path, *command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"})
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_train_and_predict_train_and_explain_the_learners_own_classes(finished):
+    """`make train` and `make predict` in the release run the learner's code (the project's stubs would raise) on the sample."""
+    trained = run_in(finished, "make", "train", f"PY={sys.executable}", "ARGS=--epochs 3")
+    assert trained.returncode == 0, trained.stdout + trained.stderr
+    assert "-m exercises.train --data-dir data/sample --preset sample" in trained.stdout and "test         accuracy" in trained.stdout
+    assert {p.name for p in (finished / "runs" / "sample").iterdir()} == {"model.pt", "vocab.txt", "metrics.json", "curves.png"}
+    predicted = run_in(finished, "make", "predict", f"PY={sys.executable}", "REVIEW=Dull, slow and far too long.")
+    assert predicted.returncode == 0, predicted.stdout + predicted.stderr
+    assert "attended to most: " in predicted.stdout and (finished / "runs" / "sample" / "attention-1.png").is_file()
+
+
+def test_the_tutors_closing_command_trains_in_the_release(finished, tmp_path):
+    """The command the progress table ends with, run where the learner runs pytest, trains their model."""
+    from exercises.tutor import TRAIN
+
+    python, *arguments = TRAIN.split()
+    assert python == "python"
+    result = run_in(finished, sys.executable, *arguments, "--epochs", "2", "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "run" / "model.pt").is_file()
+
+
+def test_training_the_stubs_says_to_finish_the_exercises(released, tmp_path):
+    """In a fresh release, training stops at once with the first unwritten function, not a traceback."""
+    result = run_in(released, sys.executable, "-m", "exercises.train", "--data-dir", "data/sample", "--preset", "sample", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and "Exercise 1 (tokenize)" in result.stderr and "Finish the exercises first" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -69,7 +69,7 @@ def test_a_status_too_long_for_the_last_column_wraps_under_it():
 def test_closing_line_keeps_the_training_command_whole():
     """When everything passes, the command to train stays on one line, whatever the width."""
     lines = tutor_with({e.key: Progress(passed=4) for e in EXERCISES}).table(80)
-    assert lines[-1].strip() == "python -m solutions.train --impl exercises", lines
+    assert lines[-1].strip() == "python -m exercises.train --data-dir data/sample --preset sample", lines
 
 
 def test_table_title_names_whose_code_ran():
