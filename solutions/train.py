@@ -380,6 +380,7 @@ def plot_curves(history: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     epochs = history["epochs"]
     steps_per_epoch = len(history["step_loss"]) / max(len(epochs), 1)
@@ -393,6 +394,7 @@ def plot_curves(history: dict, path: Path) -> None:
     ax_acc.plot([row["epoch"] for row in epochs], [row["train_accuracy"] for row in epochs], "o-", label="train")
     ax_acc.plot([row["epoch"] for row in epochs], [row["val_accuracy"] for row in epochs], "o-", label="validation")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+    ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers: no tick at 2.5
     ax_acc.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
