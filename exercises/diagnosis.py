@@ -28,7 +28,9 @@ A bug is
 - a documented error the learner's code does not raise (the reference's
   result names the call) explains its failure by itself, and is named as
   "CALL must raise ERROR, but ..." when everything else is explained too;
-- an exception the learner's own code raised where the reference raised
+- a ``raise`` statement of the learner's own that fires where the reference
+  raised nothing is named: a check that rejects what the docstring allows;
+- any other exception the learner's own code raised where the reference raised
   none is reported apart, as a fact, not a cause ("your code raises TYPE
   (message) at FILE:LINE, in FUNCTION: STATEMENT"): its line may be where the
   mistake is or only where a wrong result was used. It explains that check's
@@ -45,7 +47,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import torch
@@ -263,14 +265,22 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     # when what the learner's code raised instead is a crash that shows elsewhere too: that is the fault.
     gaps = {key: found for key in failed - covered if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
     gaps = {key: found for key, found in gaps.items() if not any((did.removeprefix("it raised "), at) in places for _, _, did, at in found)}
+    everything = _first_per_place(crash for found in crashed.values() for crash in found)
+    # A raise statement of the learner's own that fires on an input the reference accepts is the
+    # mistake itself (unless a hypothesis already explains it): a check that rejects what the
+    # docstring allows. Other exceptions are facts.
+    unexplained = _first_per_place(crash for key, found in crashed.items() if key not in covered | set(gaps) for crash in found)
+    rejects = [Diagnosis(exercise, f"rejects: {kind} at {where.partition(',')[0]}",
+                         f"a check of yours rejects an input the docstring allows: it raises {kind} ({message}) at {where}")
+               for kind, message, where in unexplained if _deliberate(where)]
     facts = [Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}", f"your code raises {kind} ({message}) at {where}", kind="crash")
-             for kind, message, where in _first_per_place(crash for found in crashed.values() for crash in found)]
-    if (named or gaps) and covered | set(gaps) | set(crashed) >= failed:
+             for kind, message, where in everything if not _deliberate(where)]
+    if (named or gaps or rejects) and covered | set(gaps) | set(crashed) >= failed:
         kept = [d for p, d in named if not any(p < other for other, _ in named)]
         kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but {did}")
                  for call, wanted, did, _ in dict.fromkeys(gap for found in gaps.values() for gap in found)]
-        return kept + facts
+        return kept + rejects + facts
     if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
         predicted, best = max(named, key=lambda item: len(item[0]))
         near.append((1.0, Diagnosis(exercise, best.id, best.message, certain=False)))
-    return ([max(near, key=lambda item: item[0])[1]] if near else []) + facts
+    return ([max(near, key=lambda item: item[0])[1]] if near else []) + [replace(d, certain=False) for d in rejects] + facts

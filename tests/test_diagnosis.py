@@ -106,3 +106,11 @@ def test_a_missing_error_that_is_a_crash_seen_elsewhere_is_not_named_as_missing(
     learner = {"attention.a": crash, "attention.b": 2, "attention.c": crash}
     found = diagnose("attention", CHECKS, expected, learner, [])
     assert [(d.id, d.kind) for d in found] == [("crash: AttributeError at positional.py:46", "crash")]
+
+
+def test_a_raise_of_the_learners_own_on_a_valid_input_is_named_as_a_check_that_rejects_it():
+    """The learner's own raise statement firing where the reference returns a result is the mistake: it is named."""
+    own = {"raised": ["ValueError", "Exception"], "message": "sequence 0 is longer than max_len=1",
+           "at": "padding.py:63, in pad_sequences: raise ValueError(f\"sequence {i} is longer than max_len={T}\")"}
+    found = diagnose("attention", CHECKS, EXPECTED, {**EXPECTED, "attention.b": own}, [])
+    assert [(d.id, d.certain, d.kind) for d in found] == [("rejects: ValueError at padding.py:63", True, "cause")]

@@ -417,7 +417,7 @@ def test_no_diagnosis_names_a_bug_the_submission_does_not_have(grader, mutant_re
     checks = {c.id: c for c in grader.checks}
     for bug, report in mutant_reports.items():
         for diagnosis in report.diagnoses:
-            if diagnosis.certain and diagnosis.kind == "cause" and diagnosis.id != bug:
+            if diagnosis.certain and diagnosis.kind == "cause" and diagnosis.id in mutants and diagnosis.id != bug:
                 ours, theirs = grader._results_of(mutants[bug]), grader._results_of(mutants[diagnosis.id])
                 predicted = touched([checks[key] for key in theirs], grader.expected, theirs)
                 assert mutants[diagnosis.id].exercise == mutants[bug].exercise and predicted and all(

@@ -164,8 +164,9 @@ def raised(error: BaseException) -> dict:
     return found | ({"at": where} if where else {})
 
 
-# Frames that are not the code under test: Python, its packages, the probes, the stand-ins.
-_NOT_UNDER_TEST = ("/site-packages/", "/lib/python", "/checks/", "<stand-in>", "<frozen", "<string>")
+# Frames that are not the code under test: Python, its packages, the probes, the stand-ins, and the
+# helpers given with the exercises (validate.py: a check it raises belongs to the line that called it).
+_NOT_UNDER_TEST = ("/site-packages/", "/lib/python", "/checks/", "<stand-in>", "<frozen", "<string>", "validate.py")
 
 
 def _where(error: BaseException) -> str | None:
