@@ -65,7 +65,7 @@ def tokenize_reviews(code: Package):
 
 @probe("vocab")
 def tokenize_leaves_other_symbols(code: Package):
-    return [code.vocab.tokenize(text) for text in ("x-ray 80s & co", "über-cool 7* #1", "a+b=c", 'tall 5"9 "hero"')]
+    return [code.vocab.tokenize(text) for text in ("x-ray 80s & co", "über-cool 7* #1", "a+b=c", 'tall 5"9 "hero"', "fun;sad:odd")]
 
 
 @probe("vocab")
@@ -191,7 +191,8 @@ def rows_of_random_ids(code: Package):
 @probe("embedding")
 def ids_of_any_shape(code: Package):
     table = noise(5, 2, seed=303)
-    return [code.embedding.embedding_lookup(i, table) for i in (torch.tensor(3), ids(0, 5, (6,), 304), ids(0, 5, (2, 2, 3), 305))]
+    shaped = (torch.tensor(3), ids(0, 5, (6,), 304), ids(0, 5, (2, 2, 3), 305), ids(0, 5, (1, 4), 314))
+    return [code.embedding.embedding_lookup(i, table) for i in shaped] + [code.embedding.embedding_lookup(torch.tensor([[1]]), noise(5, 1, seed=315))]
 
 
 @probe("embedding")
