@@ -9,8 +9,9 @@ judgements and results), for a measurement the grader was not tuned on.
 ``fresh2.toml`` is a third, written blind in the same way (its author read
 none of the grader's diagnosis code, its catalogue, nor any judgements or
 results) and different from both. ``fresh3.toml`` is a fourth, written
-blind under the same rule and different from all three. ``measure.py``
-grades every entry of any of them (``--bugs``).
+blind under the same rule and different from all three. ``fresh4.toml`` is
+a fifth, written blind under the same rule and different from all four.
+``measure.py`` grades every entry of any of them (``--bugs``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ CATALOGUE = Path(__file__).with_name("bugs.toml")
 FRESH = Path(__file__).with_name("fresh.toml")
 FRESH2 = Path(__file__).with_name("fresh2.toml")
 FRESH3 = Path(__file__).with_name("fresh3.toml")
-CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3)
+FRESH4 = Path(__file__).with_name("fresh4.toml")
+CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 
