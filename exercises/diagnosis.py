@@ -34,8 +34,9 @@ A bug is
   none is reported apart, as a fact, not a cause ("your code raises TYPE
   (message) at FILE:LINE, in FUNCTION: STATEMENT"): its line may be where the
   mistake is or only where a wrong result was used. It explains that check's
-  failure for the rule above, but it is no evidence for a hypothesis that
-  fails the same way (any hypothesis that breaks the same torch call would);
+  failure for the rule above; and when it is a shape error, it is no evidence
+  for a hypothesis that fails the same way (any hypothesis that gets a shape
+  wrong in the same torch call would);
 - offered as **possibly** when nothing is named: the broadest fit, else the
   bug that explains the largest share (at least half) of its predictions,
   all of them checks the learner failed;
@@ -175,6 +176,16 @@ def _parts(expected: Any, produced: Any, actual: Any) -> list[tuple[Any, Any, An
     return None
 
 
+# torch's messages for tensors of the wrong shape: many different mistakes end in one of these.
+SHAPE_ERROR = re.compile(r"size of tensor a|shapes cannot be multiplied|shape '\[|Expected size for first two dimensions|"
+                         r"must match the size|Dimension out of range|view size is not compatible|invalid for input of size|"
+                         r"mismatch in shape|cannot be broadcast|number of dims|expected .* dimensions", re.IGNORECASE)
+
+
+def _shape_error(message: str) -> bool:
+    return bool(SHAPE_ERROR.search(message))
+
+
 def _deliberate(where: str) -> bool:
     """Whether the learner's line is a ``raise`` of their own (its message is theirs), not a call that failed."""
     return where.partition(": ")[2].startswith("raise ")
@@ -246,7 +257,7 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     # What the learner's own code raised where the reference raised nothing: facts, reported apart.
     crashed = {key: found for key in failed if key in learner and (found := crashes(expected[key], learner[key]))}
     places = {(kind, where) for found in crashed.values() for kind, _, where in found}
-    broken = {key for key, found in crashed.items() if not all(_deliberate(where) for _, _, where in found)}
+    broken = {key for key, found in crashed.items() if any(_shape_error(message) for _, message, _ in found)}
     named: list[tuple[set[str], Diagnosis]] = []
     near: list[tuple[float, Diagnosis]] = []
     for bug_id, message, produced in hypotheses:
@@ -254,11 +265,11 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
         if not predicted or not predicted <= failed:
             continue
         hits = {key for key in predicted if key in learner and explains(expected[key], produced[key], learner[key], by_id[key])}
-        # An exception a torch call raised inside the learner's code matches any hypothesis that breaks
-        # the same call: on its own it is no evidence for this hypothesis rather than another.
+        # A shape error torch raised inside the learner's code matches any hypothesis that gets a shape
+        # wrong in the same call: on its own it is no evidence for this hypothesis rather than another.
         if hits == predicted and hits - broken:
             named.append((predicted, Diagnosis(exercise, bug_id, message)))
-        elif hits and len(hits) >= len(predicted) / 2:
+        elif hits - broken and len(hits) >= len(predicted) / 2:
             near.append((len(hits) / len(predicted), Diagnosis(exercise, bug_id, message, certain=False)))
     covered = set().union(*(p for p, _ in named))
     # A documented error that is not raised names its own cause: the call and the exception it owes. Not

@@ -19,7 +19,9 @@ def weights_on_random_inputs(impl):
 @check("attention", "any leading dimensions (...) work, and so do T = 1 and a batch of 1")
 def weights_for_any_batch_shape(impl):
     weights = impl.attention.attention_weights
-    return weights(randn(2, 3, 4, 5, seed=2)), weights(randn(1, 1, 6, seed=3)), weights(randn(4, 3, seed=4))
+    four_d = randn(2, 3, 4, 5, seed=2)
+    return (weights(four_d), weights(randn(1, 1, 6, seed=3)), weights(randn(4, 3, seed=4)),
+            weights(four_d, torch.arange(4) < torch.tensor([[4, 2, 1], [3, 4, 0]]).unsqueeze(-1)))  # a (2, 3, 4) mask
 
 
 @check("attention", "keys where the mask is False get weight 0 and the rest still sum to 1 (mask the keys, i.e. columns)")

@@ -46,7 +46,7 @@ def logits_with_mean_pooling(impl):
 
 @check("classifier", "max pooling: the maximum over real tokens only")
 def logits_with_max_pooling(impl):
-    return _classifier(impl, pool="max")(_batch())
+    return _classifier(impl, pool="max")(_batch()), _classifier(impl, pool="max", depth=1)(_batch())  # heads 2, depth 1
 
 
 @check("classifier", "the padding id is pad_id (here 3), for the mask and for the embedding's padding_idx")
@@ -83,6 +83,7 @@ def rejects_an_unknown_pool(impl):
             outcome(lambda: make(**{**SETTINGS, "depth": 0}), "TransformerClassifier(..., depth=0)"),
             outcome(lambda: make(**SETTINGS, pad_id=20), "TransformerClassifier(vocab_size=20, ..., pad_id=20)"),
             outcome(lambda: impl.classifier.TransformerBlock(8, 2, dropout=-0.1), "TransformerBlock(8, 2, dropout=-0.1)"),
+            outcome(lambda: impl.classifier.TransformerBlock(8, 2, dropout=1.0), "TransformerBlock(8, 2, dropout=1.0)"),
             outcome(lambda: model(_batch().float()), "the classifier on float ids"),
             outcome(lambda: model(_batch()[0]), "the classifier on 1-D ids"),
             outcome(lambda: model(torch.randint(4, 20, (2, 9))), "the classifier (max_len=7) on T = 9")]
