@@ -264,7 +264,7 @@ def test_class_grades_have_exactly_the_points_each_submission_earned(graded_clas
         "import_errors": {**FULL, "vocab": 0, "embedding": 0},
         "broken_files": {**FULL, "padding": 0, "attention": 0, "qkv": 0, "classifier": 0},
         "trouble": {**FULL, "vocab": 8, "padding": 8, "positional": 1, "qkv": 17, "classifier": 19, "sinusoidal": 0},
-        "chained": {**FULL, "attention": 10},
+        "chained": {**FULL, "attention": 9},
         "alice": FULL,
         "mallory": dict.fromkeys(FULL, 0),
         "notes.txt": dict.fromkeys(FULL, 0),
