@@ -26,9 +26,6 @@ from . import standins
 from .checks import Check
 from .sandbox import Outcome, Task
 
-SEPARATOR = "|"
-
-
 @dataclass(frozen=True)
 class Root:
     """A function of the learner's to fix first: with a correct one, ``checks`` (ids) pass.
@@ -42,29 +39,29 @@ class Root:
     hidden: tuple[str, ...] = ()
 
 
-def tasks(checks: Sequence[Check], failed: set[str]) -> list[Task]:
-    """The re-runs worth doing: each ``failed`` check id that may come from a callee, with that callee replaced, deepest first."""
+def tasks(checks: Sequence[Check], failed: set[str]) -> list[tuple[str, Task]]:
+    """The re-runs worth doing: (callee, task) for each ``failed`` check that may come from a callee, with it replaced, deepest first."""
     found = []
     for check in checks:
         if check.id in failed:
             for function, callee in standins.ROOTS.get(check.exercise, {}).items():
                 if callee.reach is None or check.name in callee.reach:
-                    found.append(Task(f"{check.id}{SEPARATOR}{function}", check, standins.setting(check.exercise, function)))
+                    found.append((function, Task(f"{check.id} with {function}", check, standins.setting(check.exercise, function))))
     return found
 
 
-def find(what_if: Sequence[Task], outcomes: dict[str, Outcome], expected: dict[str, Any]) -> list[Root]:
+def find(what_if: Sequence[tuple[str, Task]], outcomes: dict[str, Outcome], expected: dict[str, Any]) -> list[Root]:
     """The roots the re-runs reveal: for each failed check, the first (deepest) callee it passes with."""
-    cured: dict[str, tuple[str, str]] = {}  # check id -> (exercise, function)
-    for task in what_if:
+    cured: dict[str, str] = {}  # check id -> the callee it passes with
+    for function, task in what_if:
         outcome = outcomes.get(task.key)
         if task.check.id in cured or outcome is None or outcome.failure is not None:
             continue
         if compare(expected[task.check.id], outcome.value, task.check) is None:
-            cured[task.check.id] = (task.check.exercise, task.key.partition(SEPARATOR)[2])
+            cured[task.check.id] = function
     by_root: dict[tuple[str, str], list[str]] = {}
-    for check_id, root in cured.items():
-        by_root.setdefault(root, []).append(check_id)
+    for check_id, function in cured.items():
+        by_root.setdefault((check_id.partition(".")[0], function), []).append(check_id)
     return [Root(exercise, function, tuple(ids), tuple(i for i in ids if i.partition(".")[2] in standins.ROOTS[exercise][function].behind))
             for (exercise, function), ids in by_root.items()]
 
@@ -73,4 +70,4 @@ def search(checks: Sequence[Check], failed: set[str], run: Callable[[list[Task]]
            expected: dict[str, Any]) -> list[Root]:
     """Run the re-runs that ``failed`` calls for with ``run`` and return the roots they reveal."""
     what_if = tasks(checks, failed)
-    return find(what_if, run(what_if), expected) if what_if else []
+    return find(what_if, run([task for _, task in what_if]), expected) if what_if else []

@@ -63,10 +63,6 @@ ROOTS: dict[str, dict[str, Callee]] = {
     "classifier": {"pool_tokens": Callee(None, ()), "TransformerBlock": Callee(_CLASSIFIER, _CLASSIFIER)},
 }
 
-# the stand-in file that holds each exercise's own functions, for ROOTS
-OWN_FILES = {"attention": "attention", "classifier": "classifier"}
-
-
 @dataclass(frozen=True)
 class Setting:
     """What stands in for the learner's code while a check runs: stand-in files, executed in order, and the names they replace."""
@@ -86,8 +82,8 @@ class Setting:
 def setting(exercise: str, replaced: str | None = None) -> Setting:
     """The stand-ins of ``exercise``'s checks; with ``replaced``, one of the exercise's own functions as well (see ROOTS)."""
     files, patches = FILES.get(exercise, ()), dict(PATCHES.get(exercise, {}))
-    if replaced is not None:
-        files = tuple(dict.fromkeys((*files, OWN_FILES[exercise])))
+    if replaced is not None:  # the stand-in file of an exercise's own functions is named after its module
         module = by_key(exercise).module
+        files = tuple(dict.fromkeys((*files, module)))
         patches[module] = (*patches.get(module, ()), replaced)
     return Setting(files, tuple(sorted(patches.items())))
