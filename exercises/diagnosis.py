@@ -68,12 +68,12 @@ def compare(expected: Any, actual: Any, check: Checked, where: str = "the result
 
     ``equal_nan`` counts NaN as equal to NaN: for matching two wrong results, never for grading.
     """
-    if isinstance(expected, dict) and "raised" in expected:
+    if _raised(expected):
         wanted = expected["raised"][0]
-        if isinstance(actual, dict) and "raised" in actual:
+        if _raised(actual):
             return None if wanted in actual["raised"] else f"{where}: expected a {wanted}, got a {actual['raised'][0]}: {actual['message'][:200]}"
         return f"{where}: expected a {wanted} for this input, but nothing was raised"
-    if isinstance(actual, dict) and "raised" in actual:
+    if _raised(actual):
         return f"{where}: raised {actual['raised'][0]}: {actual['message'][:300]}"
     if isinstance(expected, torch.Tensor):
         return _compare_tensors(expected, actual, check, where, equal_nan)
@@ -203,21 +203,21 @@ def _raised(value: Any) -> bool:
     return isinstance(value, dict) and "raised" in value
 
 
-def error_gaps(expected: Any, actual: Any, check: Checked) -> list[tuple[str, str, str, str]] | None:
+def error_gaps(expected: Any, actual: Any, check: Checked) -> list[tuple[str, str, str | None, str | None]] | None:
     """The documented errors the learner does not raise, when they are all that is wrong with a result.
 
-    Returns (call, the exception wanted, what the learner's code did instead,
-    where in their code it raised, if it did) for each part where the reference
-    raised and named its call; None when any other part differs (the failure
-    is not only missing errors).
+    Returns (call, the exception wanted, the exception the learner's code
+    raised instead or None, where in their code it raised) for each part where
+    the reference raised and named its call; None when any other part differs
+    (the failure is not only missing errors).
     """
     if compare(expected, actual, check) is None:
         return []
     if _raised(expected):
         if "call" not in expected:
             return None
-        did = f"it raised {actual['raised'][0]}" if _raised(actual) else "it returned without raising"
-        return [(expected["call"], expected["raised"][0], did, actual.get("at", "") if _raised(actual) else "")]
+        got = actual if _raised(actual) else {"raised": [None]}
+        return [(expected["call"], expected["raised"][0], got["raised"][0], got.get("at"))]
     parts = _parts(expected, actual, actual)
     if parts is None:
         return None
@@ -240,6 +240,26 @@ def touched(checks: Sequence[Checked], expected: Mapping[str, Any], produced: Ma
     return {c.id for c in checks if compare(expected[c.id], produced[c.id], c) is not None}
 
 
+def _weigh(exercise: str, mine: Sequence[Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
+           hypotheses: list[tuple[str, str, Mapping[str, Any]]], failed: set[str], broken: set[str],
+           ) -> tuple[list[tuple[set[str], Diagnosis]], list[tuple[float, Diagnosis]]]:
+    """The fits, with their predictions, and the near misses, with the share of their predictions they explain."""
+    by_id = {c.id: c for c in mine}
+    named, near = [], []
+    for bug_id, message, produced in hypotheses:
+        predicted = touched(mine, expected, produced)
+        if not predicted or not predicted <= failed:
+            continue
+        hits = {key for key in predicted if key in learner and explains(expected[key], produced[key], learner[key], by_id[key])}
+        # A shape error torch raised inside the learner's code matches any hypothesis that gets a shape
+        # wrong in the same call: on its own it is no evidence for this hypothesis rather than another.
+        if hits == predicted and hits - broken:
+            named.append((predicted, Diagnosis(exercise, bug_id, message)))
+        elif hits - broken and len(hits) >= len(predicted) / 2:
+            near.append((len(hits) / len(predicted), Diagnosis(exercise, bug_id, message, certain=False)))
+    return named, near
+
+
 def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
              hypotheses: list[tuple[str, str, Mapping[str, Any]]]) -> list[Diagnosis]:
     """The causes that explain the learner's results on ``exercise``'s checks, and the exceptions their code raised.
@@ -258,24 +278,12 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     crashed = {key: found for key in failed if key in learner and (found := crashes(expected[key], learner[key]))}
     places = {(kind, where) for found in crashed.values() for kind, _, where in found}
     broken = {key for key, found in crashed.items() if any(_shape_error(message) for _, message, _ in found)}
-    named: list[tuple[set[str], Diagnosis]] = []
-    near: list[tuple[float, Diagnosis]] = []
-    for bug_id, message, produced in hypotheses:
-        predicted = touched(mine, expected, produced)
-        if not predicted or not predicted <= failed:
-            continue
-        hits = {key for key in predicted if key in learner and explains(expected[key], produced[key], learner[key], by_id[key])}
-        # A shape error torch raised inside the learner's code matches any hypothesis that gets a shape
-        # wrong in the same call: on its own it is no evidence for this hypothesis rather than another.
-        if hits == predicted and hits - broken:
-            named.append((predicted, Diagnosis(exercise, bug_id, message)))
-        elif hits - broken and len(hits) >= len(predicted) / 2:
-            near.append((len(hits) / len(predicted), Diagnosis(exercise, bug_id, message, certain=False)))
+    named, near = _weigh(exercise, mine, expected, learner, hypotheses, failed, broken)
     covered = set().union(*(p for p, _ in named))
     # A documented error that is not raised names its own cause: the call and the exception it owes. Not
     # when what the learner's code raised instead is a crash that shows elsewhere too: that is the fault.
     gaps = {key: found for key in failed - covered if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
-    gaps = {key: found for key, found in gaps.items() if not any((did.removeprefix("it raised "), at) in places for _, _, did, at in found)}
+    gaps = {key: found for key, found in gaps.items() if not any((got, at) in places for _, _, got, at in found)}
     everything = _first_per_place(crash for found in crashed.values() for crash in found)
     # A raise statement of the learner's own that fires on an input the reference accepts is the
     # mistake itself (unless a hypothesis already explains it): a check that rejects what the
@@ -288,8 +296,8 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
              for kind, message, where in everything if not _deliberate(where)]
     if (named or gaps or rejects) and covered | set(gaps) | set(crashed) >= failed:
         kept = [d for p, d in named if not any(p < other for other, _ in named)]
-        kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but {did}")
-                 for call, wanted, did, _ in dict.fromkeys(gap for found in gaps.values() for gap in found)]
+        kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but " + (f"it raised {got}" if got else "it returned without raising"))
+                 for call, wanted, got, _ in dict.fromkeys(gap for found in gaps.values() for gap in found)]
         return kept + rejects + facts
     if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
         predicted, best = max(named, key=lambda item: len(item[0]))
