@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -59,12 +59,16 @@ def results_json(report: Report) -> dict:
         "exercises": {key: {"points": got, "max_points": top} for key, (got, top) in report.by_exercise.items()},
         "problem": report.problem,
         "fingerprint": report.fingerprint, "grader_version": report.version,
-        "diagnoses": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if d.certain and d.kind == "cause"],
-        "possible_causes": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if not d.certain],
-        "crashes": [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in report.diagnoses if d.kind == "crash"],
+        "diagnoses": _entries(d for d in report.diagnoses if d.certain and d.kind == "cause"),
+        "possible_causes": _entries(d for d in report.diagnoses if not d.certain),
+        "crashes": _entries(d for d in report.diagnoses if d.kind == "crash"),
         "fix_first": [{"exercise": r.exercise, "function": r.function, "checks": list(r.checks), "hidden": list(r.hidden)} for r in report.roots],
         "tests": [asdict(r) for r in report.results],
     }
+
+
+def _entries(diagnoses: Iterable[Diagnosis]) -> list[dict]:
+    return [{"exercise": d.exercise, "id": d.id, "message": d.message} for d in diagnoses]
 
 
 def load_report(path: Path) -> Report | None:
@@ -101,7 +105,7 @@ def exercise_feedback(report: Report, key: str) -> list[str]:
         return ["Every check passed."]
     if report.by_exercise[key][0] == 0 and all("not started:" in r.message for r in failed):
         return [f"Not started: {exercise.module}.py still raises NotImplementedError in {', '.join(exercise.targets)}."]
-    return cause_lines(report.diagnoses, key) + root_lines(report.roots, key) + problem_lines(symptoms_removed(failed, report.roots))
+    return explanation(report.diagnoses, report.roots, failed, key)
 
 
 def printed_markdown(report: Report) -> list[str]:
@@ -118,9 +122,13 @@ def exercise_summary(results: Sequence[CheckResult], diagnoses: Sequence[Diagnos
     """The points of one exercise's checks and what a notebook's hidden cell prints about them."""
     earned = sum(r.points for r in results)
     lines = [f"{exercise}: {earned} / {sum(r.max_points for r in results)} points from the hidden checks"]
-    failed = [r for r in results if not r.passed]
-    lines += cause_lines(diagnoses, exercise) + root_lines(roots, exercise) + problem_lines(symptoms_removed(failed, roots))
+    lines += explanation(diagnoses, roots, [r for r in results if not r.passed], exercise)
     return earned, "\n".join(line for line in lines if line) + "\n"
+
+
+def explanation(diagnoses: Sequence[Diagnosis], roots: Sequence[Root], failed: Sequence[CheckResult], exercise: str) -> list[str]:
+    """What went wrong in one exercise: its likely causes, what to fix first, then a bullet per distinct problem left."""
+    return cause_lines(diagnoses, exercise) + root_lines(roots, exercise) + problem_lines(symptoms_removed(failed, roots))
 
 
 def cause_lines(diagnoses: Sequence[Diagnosis], exercise: str) -> list[str]:
@@ -138,9 +146,11 @@ def root_lines(roots: Sequence[Root], exercise: str) -> list[str]:
         count, hidden = len(root.checks), len(root.hidden)
         line = (f"**Fix `{root.function}` first:** with a correct `{root.function}`, {count} of the failed "
                 f"check{'s' if count > 1 else ''} of this exercise would pass")
-        if hidden:
-            line += f"; {'the' if hidden > 1 else 'the one'} {hidden if hidden > 1 else ''} that only show{'' if hidden > 1 else 's'} its effect on the code that calls it {'are' if hidden > 1 else 'is'} not listed below"
-        lines.append(" ".join(line.split()) + ".")
+        if hidden == 1:
+            line += "; the one that only shows its effect on the code that calls it is not listed below"
+        elif hidden:
+            line += f"; the {hidden} that only show its effect on the code that calls it are not listed below"
+        lines.append(line + ".")
     return lines + ([""] if lines else [])
 
 
