@@ -20,7 +20,6 @@ size. ``exercises.causes.load`` reads it back with ``weights_only=True``.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import math
 from pathlib import Path
@@ -42,9 +41,7 @@ CAUSES = Path("exercises") / "tests" / "causes.pt.gz"
 
 def results(probes: list[Probe], texts: dict[str, str]) -> dict[str, Any]:
     """Each probe's result on the package whose modules are ``texts`` (loaded in memory, never written out)."""
-    # Named after its sources: a package edited since it was first loaded is a new package.
-    package = "_causes_" + hashlib.sha1("\0".join(texts[m] for m in sorted(texts)).encode()).hexdigest()[:16]
-    in_memory(package, texts)
+    package = in_memory(texts, prefix="_causes_")
     return {p.id: run(p, package) for p in probes}
 
 

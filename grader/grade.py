@@ -221,11 +221,7 @@ class Grader:
     def _results_of(self, mutant: Mutant) -> dict[str, Any]:
         with self._lock:
             if mutant.id not in self._mutant_results:
-                # Named after its own source: two graders in one process never share a stale module.
-                texts = sources(mutant)
-                package = "_grader_mutant_" + hashlib.sha1(texts[mutant.module].encode()).hexdigest()[:16]
-                in_memory(package, texts)
-                impl = Impl(package)
+                impl = Impl(in_memory(sources(mutant)))
                 self._mutant_results[mutant.id] = {c.id: self.probe(c, impl) for c in self.checks if c.exercise == mutant.exercise}
             return self._mutant_results[mutant.id]
 

@@ -8,6 +8,7 @@ is a copy of the reference that some other process might find.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.abc
 import importlib.util
 import shutil
@@ -98,10 +99,16 @@ class _MemoryFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             exec(compile(self.packages[package][name], f"<{module.__name__.replace('.', '/')}.py>", "exec"), module.__dict__)
 
 
-def in_memory(package: str, texts: dict[str, str]) -> None:
-    """Make ``import package.<module>`` load ``texts[module]``; nothing is written to disk."""
+def in_memory(texts: dict[str, str], prefix: str = "_grader_mutant_") -> str:
+    """A package whose ``import package.<module>`` loads ``texts[module]``; returns its name. Nothing is written to disk.
+
+    The name is ``prefix`` and a hash of the texts: the same sources are one package, edited ones a new one,
+    so that two graders in one process never share a stale module.
+    """
+    package = prefix + hashlib.sha1("\0".join(f"{m}\0{texts[m]}" for m in sorted(texts)).encode()).hexdigest()[:16]
     finder = next((f for f in sys.meta_path if isinstance(f, _MemoryFinder)), None)
     if finder is None:
         finder = _MemoryFinder()
         sys.meta_path.insert(0, finder)
     finder.packages.setdefault(package, texts)
+    return package

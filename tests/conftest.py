@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -92,9 +91,7 @@ def bugs_in_memory(*mutants: Mutant) -> str:
     texts = {module: (ROOT / "solutions" / f"{module}.py").read_text(encoding="utf-8") for module in exercise_modules()}
     for mutant in mutants:
         texts[mutant.module] = mutant.source()
-    package = "_test_bugs_" + "_".join(re.sub(r"\W", "_", m.id) for m in mutants)
-    in_memory(package, texts)
-    return package
+    return in_memory(texts, prefix="_test_bugs_")
 
 
 def small_class(folder: Path) -> list[Path]:
