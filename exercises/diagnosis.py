@@ -1,4 +1,4 @@
-"""Comparing results, and which catalogued bug explains a learner's: named only when it explains all it predicts.
+"""Comparing results, and what explains a learner's: a catalogued bug named only when it explains all it predicts.
 
 Shared by the grader (hidden checks) and by ``pytest exercises`` (the visible
 probes of ``exercises/tests/probes.py``), so that the cause a learner sees
@@ -28,6 +28,10 @@ A bug is
 - a documented error the learner's code does not raise (the reference's
   result names the call) explains its failure by itself, and is named as
   "CALL must raise ERROR, but ..." when everything else is explained too;
+- a parameter layout (``{name: shape}``, what the layout checks return) that
+  differs from the documented one is seen, not inferred: it is named with
+  what differs (a renamed, missing, extra or wrongly sized parameter), and it
+  explains every check that could not load the documented weights;
 - a ``raise`` statement of the learner's own that fires where the reference
   raised nothing is named: a check that rejects what the docstring allows;
 - any other exception the learner's own code raised where the reference raised
@@ -225,6 +229,67 @@ def error_gaps(expected: Any, actual: Any, check: Checked) -> list[tuple[str, st
     return None if any(g is None for g in gaps) else [gap for found in gaps for gap in found]
 
 
+def _layout(value: Any) -> bool:
+    """Whether ``value`` is a module's parameter layout, ``{name: shape}``, as the layout checks return."""
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(shape, (tuple, list)) and all(isinstance(n, int) for n in shape) for shape in value.values())
+
+
+def layout_changes(expected: Any, actual: Any) -> list[str] | None:
+    """How the learner's parameter layout differs from the documented one, or None when the results are not two layouts.
+
+    The checks load the same weights into both implementations by name and
+    shape, so a layout that differs is a mistake in itself (a renamed layer, a
+    missing one, a size from the wrong argument), seen directly, not inferred.
+    Only the first differing layout of a result is described: the others are
+    the same modules built with other arguments.
+    """
+    if _layout(expected):
+        if not _layout(actual):
+            return None
+        return _differences(expected, actual)
+    parts = _parts(expected, actual, actual)
+    if parts is None:
+        return None
+    found = [layout_changes(e, a) for e, _, a in parts]
+    if any(f is None for f in found) or not any(found):
+        return None
+    return next(f for f in found if f)
+
+
+def _differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
+    def shape(s) -> str:
+        return "(" + ", ".join(map(str, s)) + ("," if len(s) == 1 else "") + ")"
+
+    missing = [n for n in expected if n not in actual]
+    extra = [n for n in actual if n not in expected]
+    changes = [f"`{n}` has shape {shape(actual[n])}, not {shape(expected[n])}" for n in expected
+               if n in actual and tuple(actual[n]) != tuple(expected[n])]
+    if len(missing) == len(extra) and [tuple(expected[n]) for n in missing] == [tuple(actual[n]) for n in extra]:
+        # The same shapes in the same order under other names: renamed, which is all a reader needs to know.
+        renamed = [f"`{new}` should be named `{old}`" for old, new in zip(missing, extra)]
+        return changes + renamed[:4] + ([f"and {len(renamed) - 4} more renamed"] if len(renamed) > 4 else [])
+    if missing:
+        changes.append(f"{_names(missing, expected, shape)} {'is' if len(missing) == 1 else 'are'} missing")
+    if extra:
+        changes.append(f"{_names(extra, actual, shape)} {'is' if len(extra) == 1 else 'are'} not in the documented layout")
+    return changes
+
+
+def _names(names: list[str], shapes: Mapping[str, Any], shape) -> str:
+    """At most four names with their shapes, then how many more: a classifier has dozens."""
+    shown = ", ".join(f"`{n}` {shape(shapes[n])}" for n in names[:4])
+    return shown + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def _load_error(actual: Any) -> bool:
+    """Whether loading the documented weights into the learner's module failed (anywhere in a result)."""
+    if _raised(actual):
+        return "loading state_dict" in actual["message"]
+    parts = _parts(actual, actual, actual)
+    return any(_load_error(a) for _, _, a in parts) if parts else False
+
+
 def crashes(expected: Any, actual: Any) -> list[tuple[str, str, str]]:
     """The exceptions the learner's code raised where the reference raised none: (type, message, where in their code)."""
     if _raised(actual):
@@ -260,6 +325,22 @@ def _weigh(exercise: str, mine: Sequence[Checked], expected: Mapping[str, Any], 
     return named, near
 
 
+def _layout_causes(exercise: str, expected: Mapping[str, Any], learner: Mapping[str, Any], unexplained: set[str],
+                   ) -> tuple[dict[str, list[str]], list[Diagnosis]]:
+    """The checks a differing parameter layout explains, and one cause per layout check that differs.
+
+    A layout is seen, not inferred: it explains its own check and every check
+    that could not load the documented weights into the learner's module.
+    """
+    layouts = {key: found for key in unexplained if key in learner and (found := layout_changes(expected[key], learner[key]))}
+    if layouts:
+        layouts |= {key: [] for key in unexplained - set(layouts) if key in learner and _load_error(learner[key])}
+    causes = [Diagnosis(exercise, "layout: " + "; ".join(found), "the parameters are not laid out as documented, and the checks "
+                        "load weights by name and shape: " + "; ".join(found[:4]) + ("; and more" if len(found) > 4 else ""))
+              for found in layouts.values() if found]
+    return layouts, causes
+
+
 def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
              hypotheses: list[tuple[str, str, Mapping[str, Any]]]) -> list[Diagnosis]:
     """The causes that explain the learner's results on ``exercise``'s checks, and the exceptions their code raised.
@@ -280,26 +361,27 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     broken = {key for key, found in crashed.items() if any(_shape_error(message) for _, message, _ in found)}
     named, near = _weigh(exercise, mine, expected, learner, hypotheses, failed, broken)
     covered = set().union(*(p for p, _ in named))
+    layouts, laid_out = _layout_causes(exercise, expected, learner, failed - covered)
     # A documented error that is not raised names its own cause: the call and the exception it owes. Not
     # when what the learner's code raised instead is a crash that shows elsewhere too: that is the fault.
-    gaps = {key: found for key in failed - covered if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
+    gaps = {key: found for key in failed - covered - set(layouts) if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
     gaps = {key: found for key, found in gaps.items() if not any((got, at) in places for _, _, got, at in found)}
     everything = _first_per_place(crash for found in crashed.values() for crash in found)
     # A raise statement of the learner's own that fires on an input the reference accepts is the
     # mistake itself (unless a hypothesis already explains it): a check that rejects what the
     # docstring allows. Other exceptions are facts.
-    unexplained = _first_per_place(crash for key, found in crashed.items() if key not in covered | set(gaps) for crash in found)
+    unexplained = _first_per_place(crash for key, found in crashed.items() if key not in covered | set(gaps) | set(layouts) for crash in found)
     rejects = [Diagnosis(exercise, f"rejects: {kind} at {where.partition(',')[0]}",
                          f"a check of yours rejects an input the docstring allows: it raises {kind} ({message}) at {where}")
                for kind, message, where in unexplained if _deliberate(where)]
     facts = [Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}", f"your code raises {kind} ({message}) at {where}", kind="crash")
              for kind, message, where in everything if not _deliberate(where)]
-    if (named or gaps or rejects) and covered | set(gaps) | set(crashed) >= failed:
-        kept = [d for p, d in named if not any(p < other for other, _ in named)]
+    if (named or gaps or rejects or laid_out) and covered | set(gaps) | set(layouts) | set(crashed) >= failed:
+        kept = [d for p, d in named if not any(p < other for other, _ in named)] + laid_out
         kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but " + (f"it raised {got}" if got else "it returned without raising"))
                  for call, wanted, got, _ in dict.fromkeys(gap for found in gaps.values() for gap in found)]
         return kept + rejects + facts
     if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
         predicted, best = max(named, key=lambda item: len(item[0]))
         near.append((1.0, Diagnosis(exercise, best.id, best.message, certain=False)))
-    return ([max(near, key=lambda item: item[0])[1]] if near else []) + [replace(d, certain=False) for d in rejects] + facts
+    return ([max(near, key=lambda item: item[0])[1]] if near else []) + [replace(d, certain=False) for d in laid_out + rejects] + facts

@@ -115,3 +115,31 @@ def test_a_raise_of_the_learners_own_on_a_valid_input_is_named_as_a_check_that_r
            "at": "padding.py:63, in pad_sequences: raise ValueError(f\"sequence {i} is longer than max_len={T}\")"}
     found = diagnose("attention", CHECKS, EXPECTED, {**EXPECTED, "attention.b": own}, [])
     assert [(d.id, d.certain, d.kind) for d in found] == [("rejects: ValueError at padding.py:63", True, "cause")]
+
+
+LAYOUT = {"embedding.weight": (9, 5)}
+LOAD_ERROR = {"raised": ["RuntimeError", "Exception"], "message": "Error(s) in loading state_dict for PositionalEmbedding: ..."}
+
+
+def test_a_parameter_layout_that_differs_is_named_with_what_differs():
+    """A renamed parameter is named as such: the layout is seen, not inferred, and explains the checks that could not load weights."""
+    expected = {**EXPECTED, "attention.a": LAYOUT}
+    learner = {"attention.a": {"table.weight": (9, 5)}, "attention.b": LOAD_ERROR, "attention.c": 3}
+    found = diagnose("attention", CHECKS, expected, learner, [])
+    assert [(d.id, d.certain) for d in found] == [("layout: `table.weight` should be named `embedding.weight`", True)]
+
+
+def test_a_layout_of_the_wrong_shape_names_both_shapes():
+    """A parameter of the wrong size is reported with the shape it has and the shape it should have."""
+    expected = {**EXPECTED, "attention.a": (LAYOUT, LAYOUT)}
+    learner = {**EXPECTED, "attention.a": ({"embedding.weight": (10, 5)}, LAYOUT)}
+    found = diagnose("attention", CHECKS, expected, learner, [])
+    assert [d.id for d in found] == ["layout: `embedding.weight` has shape (10, 5), not (9, 5)"]
+
+
+def test_a_differing_layout_beside_a_failure_it_does_not_explain_is_only_possible():
+    """A wrong value that is no load error is something else: the layout is then offered, not named."""
+    expected = {**EXPECTED, "attention.a": LAYOUT}
+    learner = {"attention.a": {"embedding.weight": (9, 5), "extra": (3,)}, "attention.b": 7, "attention.c": 3}
+    found = diagnose("attention", CHECKS, expected, learner, [])
+    assert [(d.id, d.certain) for d in found] == [("layout: `extra` (3,) is not in the documented layout", False)]
