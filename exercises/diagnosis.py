@@ -32,6 +32,9 @@ A bug is
   differs from the documented one is seen, not inferred: it is named with
   what differs (a renamed, missing, extra or wrongly sized parameter), and it
   explains every check that could not load the documented weights;
+- token lists that differ on a tokenize check are seen too: named by the
+  edits that turn the documented tokens into the learner's (merged, split,
+  extra, missing);
 - a ``raise`` statement of the learner's own that fires where the reference
   raised nothing is named: a check that rejects what the docstring allows;
 - any other exception the learner's own code raised where the reference raised
@@ -49,6 +52,8 @@ A bug is
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -267,7 +272,9 @@ def _differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list
                if n in actual and tuple(actual[n]) != tuple(expected[n])]
     if len(missing) == len(extra) and [tuple(expected[n]) for n in missing] == [tuple(actual[n]) for n in extra]:
         # The same shapes in the same order under other names: renamed, which is all a reader needs to know.
-        renamed = [f"`{new}` should be named `{old}`" for old, new in zip(missing, extra)]
+        renamed = [f"`{new}` where the documented name is `{old}`" for old, new in zip(missing, extra)]
+        if all(_index_moved(old, new) for old, new in zip(missing, extra)):
+            renamed[-1] += " (the layers of an nn.Sequential are in another order, or one is missing or extra)"
         return changes + renamed[:4] + ([f"and {len(renamed) - 4} more renamed"] if len(renamed) > 4 else [])
     if missing:
         changes.append(f"{_names(missing, expected, shape)} {'is' if len(missing) == 1 else 'are'} missing")
@@ -276,10 +283,97 @@ def _differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list
     return changes
 
 
+def _index_moved(old: str, new: str) -> bool:
+    """Whether two parameter names differ only in the index of a layer in an nn.Sequential (``ff.2.weight``, ``ff.1.weight``)."""
+    a, b = old.split("."), new.split(".")
+    differ = [(x, y) for x, y in zip(a, b) if x != y]
+    return len(a) == len(b) and len(differ) == 1 and all(part.isdigit() for part in differ[0])
+
+
 def _names(names: list[str], shapes: Mapping[str, Any], shape) -> str:
     """At most four names with their shapes, then how many more: a classifier has dozens."""
     shown = ", ".join(f"`{n}` {shape(shapes[n])}" for n in names[:4])
     return shown + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def form_changes(expected: Any, actual: Any, check: Checked) -> list[str] | None:
+    """How the learner's tensors hold the right values in the wrong form, or None when some part differs otherwise.
+
+    The forms recognised are a different dtype, dimensions in another order,
+    a dimension of size 1 more or less, and a Python list instead of a tensor:
+    in each the values are the expected ones, so the mistake is in how the
+    result is built, not in what it computes. Square tensors transposed are not
+    a form: their values differ, and a wrong softmax axis does the same.
+    """
+    if compare(expected, actual, check) is None:
+        return []
+    if isinstance(expected, torch.Tensor):
+        change = _form(expected, actual, check)
+        return None if change is None else [change]
+    parts = _parts(expected, actual, actual)
+    if parts is None:
+        return None
+    found = [form_changes(e, a, check) for e, _, a in parts]
+    return None if any(f is None for f in found) else [change for f in found for change in f]
+
+
+def _form(expected: torch.Tensor, actual: Any, check: Checked) -> str | None:
+    def shape(t: torch.Tensor) -> str:
+        return str(tuple(t.shape))
+
+    if isinstance(actual, list):
+        try:
+            tensor = torch.tensor(actual, dtype=expected.dtype)
+        except (TypeError, ValueError, RuntimeError):
+            return None
+        return "a Python list where a tensor is expected" if compare(expected, tensor, check) is None else None
+    if not isinstance(actual, torch.Tensor) or actual.numel() != expected.numel():
+        return None
+    values = actual.to(expected.dtype)
+    dtype = f"dtype {str(actual.dtype).removeprefix('torch.')} where {str(expected.dtype).removeprefix('torch.')} is expected"
+    if actual.shape == expected.shape:
+        return dtype + " (the values are right)" if compare(expected, values, check) is None else None
+    changes = [] if actual.dtype == expected.dtype else [dtype]
+    if [n for n in actual.shape if n != 1] == [n for n in expected.shape if n != 1]:
+        if compare(expected, values.reshape(expected.shape), check) is None:
+            return "; ".join([f"shape {shape(actual)} where {shape(expected)} is expected (a dimension of size 1 more or less)", *changes])
+    if actual.dim() == expected.dim() <= 4:
+        for order in itertools.permutations(range(actual.dim())):
+            moved = values.permute(order)
+            if moved.shape == expected.shape and compare(expected, moved, check) is None:
+                return "; ".join([f"shape {shape(actual)} where {shape(expected)} is expected (the same dimensions in another order)", *changes])
+    return None
+
+
+# Checks and probes whose id starts with this return one token list per text they tokenize.
+TOKEN_CHECKS = "vocab.tokenize"
+
+
+def token_changes(expected: Any, actual: Any) -> list[str] | None:
+    """How the learner's token lists differ from the reference's, edit by edit, or None when they are not token lists.
+
+    Each difference is the smallest edit that turns the documented tokens of a
+    text into the learner's (``difflib``'s opcodes): tokens merged, split,
+    extra, missing or changed. The same edit on several texts is one.
+    """
+    def token_lists(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(t, list) and all(isinstance(w, str) for w in t) for t in value)
+
+    if not (token_lists(expected) and token_lists(actual)) or len(expected) != len(actual):
+        return None
+    edits: dict[str, None] = {}
+    for wanted, got in zip(expected, actual):
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wanted, got, autojunk=False).get_opcodes():
+            if op != "equal":
+                edits[f"{_tokens(got[j1:j2])} where the rules give {_tokens(wanted[i1:i2])}"] = None
+    return list(edits)
+
+
+def _tokens(tokens: list[str]) -> str:
+    if not tokens:
+        return "no token"
+    shown = ", ".join(repr(t) for t in tokens[:6]) + (", ..." if len(tokens) > 6 else "")
+    return f"[{shown}]"
 
 
 def _load_error(actual: Any) -> bool:
@@ -325,20 +419,37 @@ def _weigh(exercise: str, mine: Sequence[Checked], expected: Mapping[str, Any], 
     return named, near
 
 
-def _layout_causes(exercise: str, expected: Mapping[str, Any], learner: Mapping[str, Any], unexplained: set[str],
-                   ) -> tuple[dict[str, list[str]], list[Diagnosis]]:
-    """The checks a differing parameter layout explains, and one cause per layout check that differs.
+def _seen_causes(exercise: str, by_id: Mapping[str, Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
+                 unexplained: set[str]) -> tuple[set[str], list[Diagnosis]]:
+    """Differences seen directly in the learner's results, not inferred: a parameter layout, token lists, a form.
 
-    A layout is seen, not inferred: it explains its own check and every check
-    that could not load the documented weights into the learner's module.
+    Returns the checks they explain and one cause per kind of difference. A
+    layout explains its own check and every check that could not load the
+    documented weights into the learner's module; token edits explain the
+    tokenize checks; a form (the right values as another dtype or shape)
+    explains the checks where every difference is one.
     """
-    layouts = {key: found for key in unexplained if key in learner and (found := layout_changes(expected[key], learner[key]))}
+    layouts = {key: found for key in sorted(unexplained) if key in learner and (found := layout_changes(expected[key], learner[key]))}
     if layouts:
-        layouts |= {key: [] for key in unexplained - set(layouts) if key in learner and _load_error(learner[key])}
+        layouts |= {key: [] for key in sorted(unexplained - set(layouts)) if key in learner and _load_error(learner[key])}
     causes = [Diagnosis(exercise, "layout: " + "; ".join(found), "the parameters are not laid out as documented, and the checks "
-                        "load weights by name and shape: " + "; ".join(found[:4]) + ("; and more" if len(found) > 4 else ""))
+                        "load weights by name and shape: " + _joined(found))
               for found in layouts.values() if found]
-    return layouts, causes
+    tokens = {key: found for key in sorted(unexplained) if key.startswith(TOKEN_CHECKS) and key in learner
+              and (found := token_changes(expected[key], learner[key]))}
+    edits = list(dict.fromkeys(edit for found in tokens.values() for edit in found))
+    if edits:
+        causes.append(Diagnosis(exercise, "tokens: " + "; ".join(edits[:4]), "tokenize does not follow the documented rules: it gives " + _joined(edits)))
+    forms = {key: found for key in sorted(unexplained - set(layouts) - set(tokens)) if key in learner
+             and (found := form_changes(expected[key], learner[key], by_id[key]))}
+    changes = list(dict.fromkeys(change for found in forms.values() for change in found))
+    if changes:
+        causes.append(Diagnosis(exercise, "form: " + "; ".join(changes[:4]), "the values are right but not their form: " + _joined(changes)))
+    return set(layouts) | set(tokens) | set(forms), causes
+
+
+def _joined(found: list[str], most: int = 4) -> str:
+    return "; ".join(found[:most]) + (f"; and {len(found) - most} more" if len(found) > most else "")
 
 
 def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
@@ -361,27 +472,27 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     broken = {key for key, found in crashed.items() if any(_shape_error(message) for _, message, _ in found)}
     named, near = _weigh(exercise, mine, expected, learner, hypotheses, failed, broken)
     covered = set().union(*(p for p, _ in named))
-    layouts, laid_out = _layout_causes(exercise, expected, learner, failed - covered)
+    seen, observed = _seen_causes(exercise, by_id, expected, learner, failed - covered)
     # A documented error that is not raised names its own cause: the call and the exception it owes. Not
     # when what the learner's code raised instead is a crash that shows elsewhere too: that is the fault.
-    gaps = {key: found for key in failed - covered - set(layouts) if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
+    gaps = {key: found for key in failed - covered - seen if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
     gaps = {key: found for key, found in gaps.items() if not any((got, at) in places for _, _, got, at in found)}
     everything = _first_per_place(crash for found in crashed.values() for crash in found)
     # A raise statement of the learner's own that fires on an input the reference accepts is the
     # mistake itself (unless a hypothesis already explains it): a check that rejects what the
     # docstring allows. Other exceptions are facts.
-    unexplained = _first_per_place(crash for key, found in crashed.items() if key not in covered | set(gaps) | set(layouts) for crash in found)
+    unexplained = _first_per_place(crash for key, found in crashed.items() if key not in covered | set(gaps) | seen for crash in found)
     rejects = [Diagnosis(exercise, f"rejects: {kind} at {where.partition(',')[0]}",
                          f"a check of yours rejects an input the docstring allows: it raises {kind} ({message}) at {where}")
                for kind, message, where in unexplained if _deliberate(where)]
     facts = [Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}", f"your code raises {kind} ({message}) at {where}", kind="crash")
              for kind, message, where in everything if not _deliberate(where)]
-    if (named or gaps or rejects or laid_out) and covered | set(gaps) | set(layouts) | set(crashed) >= failed:
-        kept = [d for p, d in named if not any(p < other for other, _ in named)] + laid_out
+    if (named or gaps or rejects or observed) and covered | set(gaps) | seen | set(crashed) >= failed:
+        kept = [d for p, d in named if not any(p < other for other, _ in named)] + observed
         kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but " + (f"it raised {got}" if got else "it returned without raising"))
                  for call, wanted, got, _ in dict.fromkeys(gap for found in gaps.values() for gap in found)]
         return kept + rejects + facts
     if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
         predicted, best = max(named, key=lambda item: len(item[0]))
         near.append((1.0, Diagnosis(exercise, best.id, best.message, certain=False)))
-    return ([max(near, key=lambda item: item[0])[1]] if near else []) + [replace(d, certain=False) for d in laid_out + rejects] + facts
+    return ([max(near, key=lambda item: item[0])[1]] if near else []) + [replace(d, certain=False) for d in observed + rejects] + facts

@@ -126,7 +126,7 @@ def test_a_parameter_layout_that_differs_is_named_with_what_differs():
     expected = {**EXPECTED, "attention.a": LAYOUT}
     learner = {"attention.a": {"table.weight": (9, 5)}, "attention.b": LOAD_ERROR, "attention.c": 3}
     found = diagnose("attention", CHECKS, expected, learner, [])
-    assert [(d.id, d.certain) for d in found] == [("layout: `table.weight` should be named `embedding.weight`", True)]
+    assert [(d.id, d.certain) for d in found] == [("layout: `table.weight` where the documented name is `embedding.weight`", True)]
 
 
 def test_a_layout_of_the_wrong_shape_names_both_shapes():
@@ -143,3 +143,20 @@ def test_a_differing_layout_beside_a_failure_it_does_not_explain_is_only_possibl
     learner = {"attention.a": {"embedding.weight": (9, 5), "extra": (3,)}, "attention.b": 7, "attention.c": 3}
     found = diagnose("attention", CHECKS, expected, learner, [])
     assert [(d.id, d.certain) for d in found] == [("layout: `extra` (3,) is not in the documented layout", False)]
+
+
+def test_tokens_that_differ_are_named_edit_by_edit():
+    """A tokenizer's result is described by the edits that turn the documented tokens into the learner's, each edit once."""
+    checks = [Fake("tokenize_texts", exercise="vocab"), Fake("order", exercise="vocab")]
+    expected = {"vocab.tokenize_texts": [["wow", "!", "!"], ["a", "b"], ["no", "!", "!"]], "vocab.order": 1}
+    learner = {"vocab.tokenize_texts": [["wow", "!!"], ["a", "", "b"], ["no", "!!"]], "vocab.order": 1}
+    found = diagnose("vocab", checks, expected, learner, [])
+    assert [(d.id, d.certain) for d in found] == [("tokens: ['!!'] where the rules give ['!', '!']; [''] where the rules give no token", True)]
+    assert found[0].message.startswith("tokenize does not follow the documented rules: it gives ['!!']")
+
+
+def test_token_lists_of_a_check_not_named_tokenize_are_not_described_as_tokens():
+    """Only the tokenize checks hold token lists: the order of a vocabulary is not a tokenizer's edit."""
+    checks = [Fake("order", exercise="vocab")]
+    found = diagnose("vocab", checks, {"vocab.order": [["a", "b"]]}, {"vocab.order": [["b", "a"]]}, [])
+    assert found == []
