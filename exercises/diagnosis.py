@@ -273,7 +273,7 @@ def _differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list
     if len(missing) == len(extra) and [tuple(expected[n]) for n in missing] == [tuple(actual[n]) for n in extra]:
         # The same shapes in the same order under other names: renamed, which is all a reader needs to know.
         renamed = [f"`{new}` where the documented name is `{old}`" for old, new in zip(missing, extra)]
-        if all(_index_moved(old, new) for old, new in zip(missing, extra)):
+        if renamed and all(_index_moved(old, new) for old, new in zip(missing, extra)):
             renamed[-1] += " (the layers of an nn.Sequential are in another order, or one is missing or extra)"
         return changes + renamed[:4] + ([f"and {len(renamed) - 4} more renamed"] if len(renamed) > 4 else [])
     if missing:
