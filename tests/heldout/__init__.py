@@ -10,7 +10,8 @@ judgements and results), for a measurement the grader was not tuned on.
 none of the grader's diagnosis code, its catalogue, nor any judgements or
 results) and different from both. ``fresh3.toml`` is a fourth, written
 blind under the same rule and different from all three. ``fresh4.toml`` is
-a fifth, written blind under the same rule and different from all four.
+a fifth, written blind under the same rule and different from all four;
+``fresh5.toml`` a sixth, likewise different from all five.
 ``measure.py`` grades every entry of any of them (``--bugs``).
 """
 
@@ -28,7 +29,8 @@ FRESH = Path(__file__).with_name("fresh.toml")
 FRESH2 = Path(__file__).with_name("fresh2.toml")
 FRESH3 = Path(__file__).with_name("fresh3.toml")
 FRESH4 = Path(__file__).with_name("fresh4.toml")
-CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4)
+FRESH5 = Path(__file__).with_name("fresh5.toml")
+CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 
