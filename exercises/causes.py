@@ -92,7 +92,9 @@ def twins(cause: Diagnosis, found: list[Diagnosis], probes: list[Probe], predict
     mistake: neither is named, a wrong name being worse than none. The
     project's tests keep the catalogue free of such twins.
     """
-    mine = predictions[cause.id]
+    mine = predictions.get(cause.id)
+    if mine is None:  # a cause seen in the results themselves (a layout, tokens, a missing error): no bug predicts it
+        return False
     return any(
         other.id != cause.id and all(compare(mine[p.id], predictions[other.id][p.id], p, equal_nan=True) is None for p in probes)
         for other in found if other.certain and cause.certain

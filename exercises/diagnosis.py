@@ -187,17 +187,25 @@ def _parts(expected: Any, produced: Any, actual: Any) -> list[tuple[Any, Any, An
 
 # torch's messages for tensors of the wrong shape: many different mistakes end in one of these.
 SHAPE_ERROR = re.compile(r"size of tensor a|shapes cannot be multiplied|shape '\[|Expected size for first two dimensions|"
-                         r"must match the size|Dimension out of range|view size is not compatible|invalid for input of size|"
-                         r"mismatch in shape|cannot be broadcast|number of dims|expected .* dimensions", re.IGNORECASE)
+                         r"must match the size|must match the existing size|expanded size|Dimension out of range|"
+                         r"view size is not compatible|invalid for input of size|mismatch in shape|cannot be broadcast|"
+                         r"number of dims|expected .* dimensions|Sizes of tensors must match|doesn't match the broadcast shape|"
+                         r"does not match the shape of the indexed tensor|too many indices|normalized_shape|"
+                         r"stack expects each tensor to be equal size|same number of dimensions|same number of elements|"
+                         r"size mismatch|matrices expected|inconsistent tensor size|to match target batch_size", re.IGNORECASE)
 
 
 def _shape_error(message: str) -> bool:
     return bool(SHAPE_ERROR.search(message))
 
 
-def _deliberate(where: str) -> bool:
-    """Whether the learner's line is a ``raise`` of their own (its message is theirs), not a call that failed."""
-    return where.partition(": ")[2].startswith("raise ")
+def _deliberate(kind: str, where: str) -> bool:
+    """Whether the learner's line is a ``raise`` of their own of this exception (its message is theirs), not a call that failed.
+
+    A ``raise IndexError(f"... {bad.item()}")`` that fails with a RuntimeError while building its message is a call that failed.
+    """
+    statement = where.partition(": ")[2]
+    return statement.startswith("raise ") and kind in statement
 
 
 def _first_per_place(found) -> list[tuple[str, str, str]]:
@@ -297,51 +305,92 @@ def _names(names: list[str], shapes: Mapping[str, Any], shape) -> str:
 
 
 def form_changes(expected: Any, actual: Any, check: Checked) -> list[str] | None:
-    """How the learner's tensors hold the right values in the wrong form, or None when some part differs otherwise.
+    """How the learner's result is the right one in another form, or None when some part differs otherwise.
 
-    The forms recognised are a different dtype, dimensions in another order,
-    a dimension of size 1 more or less, and a Python list instead of a tensor:
-    in each the values are the expected ones, so the mistake is in how the
-    result is built, not in what it computes. Square tensors transposed are not
-    a form: their values differ, and a wrong softmax axis does the same.
+    Recognised: another dtype, the dimensions in another order, a dimension of
+    size 1 more or less, a Python list for a tensor or a tensor for a list, a
+    type that is no tensor, the result with more items after it (a pair), and
+    a simple function of the right values (a constant factor, a softmax, a
+    log-softmax, an argmax). Each is seen in the result itself: the values are
+    the expected ones, or follow from them, so the mistake is in how the
+    result is built. Square tensors transposed are not a form: their values
+    differ, and a wrong softmax axis does the same.
     """
     if compare(expected, actual, check) is None:
         return []
     if isinstance(expected, torch.Tensor):
         change = _form(expected, actual, check)
         return None if change is None else [change]
+    if isinstance(expected, list) and isinstance(actual, torch.Tensor):
+        return ["a tensor where a Python list is expected"] if actual.tolist() == expected else None
     parts = _parts(expected, actual, actual)
     if parts is None:
-        return None
+        return _extra_items(expected, actual, check)
     found = [form_changes(e, a, check) for e, _, a in parts]
     return None if any(f is None for f in found) else [change for f in found for change in f]
 
 
-def _form(expected: torch.Tensor, actual: Any, check: Checked) -> str | None:
-    def shape(t: torch.Tensor) -> str:
-        return str(tuple(t.shape))
+def _extra_items(expected: Any, actual: Any, check: Checked) -> list[str] | None:
+    if isinstance(actual, (list, tuple)) and len(actual) >= 2 and compare(expected, actual[0], check) is None:
+        return [f"a {type(actual).__name__} of {len(actual)} items, the expected result first: return the result alone"]
+    return None
 
-    if isinstance(actual, list):
+
+def _form(expected: torch.Tensor, actual: Any, check: Checked) -> str | None:
+    if isinstance(actual, dict) and "unsupported" in actual:
+        return f"a value of type {actual['unsupported']} where a torch tensor is expected"
+    if isinstance(actual, (list, tuple)):
+        extra = _extra_items(expected, actual, check)
+        if extra:
+            return extra[0]
         try:
             tensor = torch.tensor(actual, dtype=expected.dtype)
         except (TypeError, ValueError, RuntimeError):
             return None
         return "a Python list where a tensor is expected" if compare(expected, tensor, check) is None else None
-    if not isinstance(actual, torch.Tensor) or actual.numel() != expected.numel():
+    if not isinstance(actual, torch.Tensor):
+        return None
+    return _reshaped(expected, actual, check) or _function_of(expected, actual, check)
+
+
+def _reshaped(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
+    """The right values as another dtype, or with the dimensions in another order or a size-1 dimension more or less."""
+    if actual.numel() != expected.numel():
         return None
     values = actual.to(expected.dtype)
     dtype = f"dtype {str(actual.dtype).removeprefix('torch.')} where {str(expected.dtype).removeprefix('torch.')} is expected"
     if actual.shape == expected.shape:
         return dtype + " (the values are right)" if compare(expected, values, check) is None else None
     changes = [] if actual.dtype == expected.dtype else [dtype]
+    shapes = f"shape {tuple(actual.shape)} where {tuple(expected.shape)} is expected"
     if [n for n in actual.shape if n != 1] == [n for n in expected.shape if n != 1]:
         if compare(expected, values.reshape(expected.shape), check) is None:
-            return "; ".join([f"shape {shape(actual)} where {shape(expected)} is expected (a dimension of size 1 more or less)", *changes])
+            return "; ".join([f"{shapes} (a dimension of size 1 more or less)", *changes])
     if actual.dim() == expected.dim() <= 4:
         for order in itertools.permutations(range(actual.dim())):
             moved = values.permute(order)
             if moved.shape == expected.shape and compare(expected, moved, check) is None:
-                return "; ".join([f"shape {shape(actual)} where {shape(expected)} is expected (the same dimensions in another order)", *changes])
+                return "; ".join([f"{shapes} (the same dimensions in another order)", *changes])
+    return None
+
+
+def _function_of(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
+    """The learner's result as a simple function of the right one: an argmax, a softmax, a log-softmax, a constant factor."""
+    if not expected.is_floating_point() or expected.dim() == 0 or not torch.isfinite(expected).all():
+        return None
+    if not actual.is_floating_point():
+        argmax = actual.shape == expected.shape[:-1] and expected.numel() and torch.equal(actual.long(), expected.argmax(-1))
+        return "the index of the largest value along the last dimension (an argmax) where the values themselves are expected" if argmax else None
+    if actual.shape != expected.shape or actual.dtype != expected.dtype:
+        return None
+    for name, function in (("softmax", torch.softmax), ("log-softmax", torch.log_softmax)):
+        if compare(function(expected, -1), actual, check) is None:
+            return f"the {name} along the last dimension of the expected values, where the values themselves are expected"
+    norm = (expected * expected).sum()
+    if norm > 0 and torch.isfinite(actual).all():
+        factor = float((expected * actual).sum() / norm)
+        if not math.isclose(factor, 1.0, rel_tol=1e-3) and compare(factor * expected, actual, check) is None:
+            return "every value 0 where non-zero values are expected" if factor == 0 else f"every value {factor:.3g} times the expected one"
     return None
 
 
@@ -444,7 +493,7 @@ def _seen_causes(exercise: str, by_id: Mapping[str, Checked], expected: Mapping[
              and (found := form_changes(expected[key], learner[key], by_id[key]))}
     changes = list(dict.fromkeys(change for found in forms.values() for change in found))
     if changes:
-        causes.append(Diagnosis(exercise, "form: " + "; ".join(changes[:4]), "the values are right but not their form: " + _joined(changes)))
+        causes.append(Diagnosis(exercise, "form: " + "; ".join(changes[:4]), "the result is the right one in another form: " + _joined(changes)))
     return set(layouts) | set(tokens) | set(forms), causes
 
 
@@ -484,9 +533,9 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     unexplained = _first_per_place(crash for key, found in crashed.items() if key not in covered | set(gaps) | seen for crash in found)
     rejects = [Diagnosis(exercise, f"rejects: {kind} at {where.partition(',')[0]}",
                          f"a check of yours rejects an input the docstring allows: it raises {kind} ({message}) at {where}")
-               for kind, message, where in unexplained if _deliberate(where)]
+               for kind, message, where in unexplained if _deliberate(kind, where)]
     facts = [Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}", f"your code raises {kind} ({message}) at {where}", kind="crash")
-             for kind, message, where in everything if not _deliberate(where)]
+             for kind, message, where in everything if not _deliberate(kind, where)]
     if (named or gaps or rejects or observed) and covered | set(gaps) | seen | set(crashed) >= failed:
         kept = [d for p, d in named if not any(p < other for other, _ in named)] + observed
         kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but " + (f"it raised {got}" if got else "it returned without raising"))

@@ -15,7 +15,7 @@ from exercises.diagnosis import Diagnosis, compare
 from exercises.tests.probes import all_probes, probes_of
 from exercises.tests.probing import Probe, plain, run
 from exercises.tutor import Progress, Tutor
-from grader.mutants import load_mutants, write_package
+from grader.mutants import Mutant, load_mutants, write_package
 from tests.conftest import ROOT, bugs_in_memory
 
 MUTANTS = load_mutants()
@@ -75,6 +75,14 @@ def test_visible_probes_tell_every_two_bugs_of_an_exercise_apart(shipped):
                 if all(compare(a[p.id], b[p.id], p, equal_nan=True) is None for p in probes_of(exercise.key)):
                     twins.append((first["id"], second["id"]))
     assert twins == []
+
+
+def test_a_cause_seen_in_the_results_is_named_locally_though_no_catalogued_bug_predicts_it(shipped):
+    """A bug outside the catalogue whose tokens differ is named by its token edits in `pytest exercises` too."""
+    runs = Mutant("runs-of-punctuation", "vocab", "vocab", (('r"([.,()!?])"', 'r"([.,()!?]+)"'),), "not in the catalogue")
+    found = [d for d in causes.likely_causes(by_key("vocab"), bugs_in_memory(runs), shipped) if d.certain]
+    assert [d.id.partition(":")[0] for d in found] == ["tokens"], [d.id for d in found]
+    assert "where the rules give" in found[0].message
 
 
 def test_two_bugs_the_probes_cannot_tell_apart_are_neither_named(shipped):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+
 from exercises.diagnosis import diagnose
 
 
@@ -160,3 +162,35 @@ def test_token_lists_of_a_check_not_named_tokenize_are_not_described_as_tokens()
     checks = [Fake("order", exercise="vocab")]
     found = diagnose("vocab", checks, {"vocab.order": [["a", "b"]]}, {"vocab.order": [["b", "a"]]}, [])
     assert found == []
+
+
+def forms(expected, actual) -> list[str]:
+    """The form causes found for one check whose expected and actual results are given."""
+    checks = [Fake("a")]
+    return [d.id for d in diagnose("attention", checks, {"attention.a": expected}, {"attention.a": actual}, [])]
+
+
+def test_the_right_values_in_another_form_are_named_by_their_form():
+    """Another dtype, another order of dimensions, a list, a pair and a foreign type are each named as what they are."""
+    x = torch.arange(6.0).reshape(2, 3)
+    assert forms(x, x.double()) == ["form: dtype float64 where float32 is expected (the values are right)"]
+    assert forms(x, x.T.contiguous()) == ["form: shape (3, 2) where (2, 3) is expected (the same dimensions in another order)"]
+    assert forms(x, x.unsqueeze(0)) == ["form: shape (1, 2, 3) where (2, 3) is expected (a dimension of size 1 more or less)"]
+    assert forms(x, x.tolist()) == ["form: a Python list where a tensor is expected"]
+    assert forms(x, (x, torch.ones(2))) == ["form: a tuple of 2 items, the expected result first: return the result alone"]
+    assert forms(x, {"unsupported": "ndarray"}) == ["form: a value of type ndarray where a torch tensor is expected"]
+
+
+def test_a_simple_function_of_the_right_values_is_named_by_the_function():
+    """A constant factor, a softmax and an argmax of the expected values are seen in the result."""
+    logits = torch.tensor([[0.5, -1.0], [2.0, 0.25]])
+    assert forms(logits, logits / 2) == ["form: every value 0.5 times the expected one"]
+    assert forms(logits, logits.softmax(-1)) == ["form: the softmax along the last dimension of the expected values, where the values themselves are expected"]
+    assert forms(logits, logits.argmax(-1)) == ["form: the index of the largest value along the last dimension (an argmax) where the values themselves are expected"]
+
+
+def test_values_that_differ_otherwise_are_no_form():
+    """A square result transposed has other values, and other values are no form: nothing is named."""
+    x = torch.tensor([[1.0, 2.0], [3.0, 5.0]])
+    assert forms(x, x.T.contiguous()) == []
+    assert forms(x, x + torch.tensor([[0.0, 1.0], [0.0, 0.0]])) == []

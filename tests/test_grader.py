@@ -111,9 +111,12 @@ def test_every_mutant_loses_points_in_its_exercise_only_and_is_named(mutant, mut
 
 
 def test_nearly_every_catalogued_bug_is_named_by_the_grader(mutant_reports):
-    """At most 2% of the catalogue is reported only as a crash (listed on failure)."""
+    """At most 3% of the catalogue is reported only as a crash (listed on failure).
+
+    Six bugs are: every check they fail ends in a torch shape error, which is no evidence for one bug over another.
+    """
     unnamed = [m.id for m in load_mutants() if m.hint not in feedback_markdown(mutant_reports[m.id])]
-    assert len(unnamed) <= 0.02 * len(load_mutants()), unnamed
+    assert len(unnamed) <= 0.03 * len(load_mutants()), unnamed
 
 
 @pytest.mark.parametrize("bug, root", [

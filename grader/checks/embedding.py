@@ -40,7 +40,7 @@ def lookup_rejects_out_of_range_ids(impl):
     results = []
     for bad in (7, -1, 12):
         try:
-            impl.embedding.embedding_lookup(torch.tensor([0, bad, 3]), weight)
+            impl.embedding.embedding_lookup(torch.tensor([0, bad, 3, bad]), weight)  # twice: one message, not one per id
             results.append("nothing raised")
         except Exception as error:
             results.append(("IndexError", str(bad) in str(error), "7" in str(error)) if isinstance(error, IndexError) else raised(error))

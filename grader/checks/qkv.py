@@ -16,9 +16,10 @@ def state_dict_layout(impl):
     return state_layout(impl.attention.SelfAttention(8, 2)), state_layout(impl.attention.SelfAttention(6, 1))
 
 
-@check("qkv", "one head: softmax(Q K^T / sqrt(k)) V with Q, K, V from their own maps, then unify_heads")
+@check("qkv", "one head: softmax(Q K^T / sqrt(k)) V with Q, K, V from their own maps, then unify_heads; no dropout, so training mode gives the same")
 def one_head(impl):
-    return _module(impl, 6, 1)(randn(2, 5, 6, seed=1))
+    module, x = _module(impl, 6, 1), randn(2, 5, 6, seed=1)
+    return module(x), module.train()(x)
 
 
 @check("qkv", "several heads: head h uses features [h*s, (h+1)*s) of Q, K and V, scores divided by sqrt(s), heads concatenated in order")

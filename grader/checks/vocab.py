@@ -84,8 +84,10 @@ def counts_every_occurrence(impl):
     return impl.vocab.build_vocab(corpus).itos, impl.vocab.build_vocab(tokens for tokens in corpus).itos
 
 
-@check("vocab", "a review containing the literal text <pad> or <unk> gives neither a second id")
+@check("vocab", "a review containing the literal text <pad> or <unk> gives neither a second id nor a place under max_size")
 def specials_in_a_review_get_no_second_id(impl):
     tokens = [impl.vocab.tokenize("the <pad> was <unk> , <pad>"), ["<unk>", "<pad>", "film"]]
     vocab = impl.vocab.build_vocab([t for t in tokens if isinstance(t, list)])
-    return vocab.itos, [vocab[t] for t in ("<pad>", "<unk>")]
+    # The most frequent tokens are specials: they must not take places under max_size.
+    capped = impl.vocab.build_vocab([["<pad>"] * 5 + ["<unk>"] * 4 + ["good", "good", "bad"]], max_size=4)
+    return vocab.itos, [vocab[t] for t in ("<pad>", "<unk>")], capped.itos
