@@ -26,7 +26,8 @@ from typing import Any
 import torch
 
 from .catalogue import Exercise, by_key
-from .diagnosis import Diagnosis, compare, diagnose
+from .comparison import compare
+from .diagnosis import Diagnosis, diagnose
 from .tests.probes import probes_of
 from .tests.probing import Probe, run
 

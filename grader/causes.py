@@ -29,7 +29,7 @@ import torch
 
 from exercises.causes import load
 from exercises.catalogue import EXERCISES, exercise_modules
-from exercises.diagnosis import compare
+from exercises.comparison import compare
 from exercises.tests.probes import all_probes
 from exercises.tests.probing import Probe, run
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from exercises.catalogue import EXERCISES, exercise_modules
-from exercises.diagnosis import Diagnosis, compare, diagnose
+from exercises.comparison import compare
+from exercises.diagnosis import Diagnosis, diagnose
 
 from . import standins, submission
 from .checks import Check, Impl, all_checks, run_probe, standin_namespace

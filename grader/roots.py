@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from exercises.diagnosis import compare
+from exercises.comparison import compare
 
 from . import standins
 from .checks import Check

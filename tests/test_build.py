@@ -92,7 +92,7 @@ def test_markers_must_pair_up_inside_functions():
 
 def test_exercises_holds_the_exercise_modules_and_the_generated_tools(root):
     """exercises/ holds the exercise modules, their helpers and the tools (data, train, predict, explain), all generated."""
-    assert {p.stem for p in (root / "exercises").glob("*.py")} == {*generated_modules(), "__init__", "catalogue", "tutor", "diagnosis", "notebook", "causes"}
+    assert {p.stem for p in (root / "exercises").glob("*.py")} == {*generated_modules(), "__init__", "catalogue", "tutor", "comparison", "diagnosis", "differences", "notebook", "causes"}
     assert not set(TOOL_MODULES) & set(exercise_modules()), "the grader loads exercise_modules(); the tools are not graded"
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from exercises import causes
 from exercises.catalogue import EXERCISES, by_key
-from exercises.diagnosis import Diagnosis, compare
+from exercises.comparison import compare
+from exercises.diagnosis import Diagnosis
 from exercises.tests.probes import all_probes, probes_of
 from exercises.tests.probing import Probe, plain, run
 from exercises.tutor import Progress, Tutor

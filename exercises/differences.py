@@ -1,0 +1,222 @@
+"""Differences seen in a learner's results themselves: a parameter layout, token lists, the right values in another form.
+
+A catalogued bug is a hypothesis, inferred when it reproduces the learner's
+results (``exercises/diagnosis.py``). These are not inferred: each is read off
+the learner's result next to the reference's, and says exactly how they
+differ, so they name mistakes no catalogue lists:
+
+- a parameter layout (``{name: shape}``, what the layout checks return) with a
+  renamed, missing, extra or wrongly sized parameter;
+- token lists (the tokenize checks) that differ by some edits: tokens merged,
+  split, extra, missing or changed;
+- the right values in another form: another dtype, the dimensions in another
+  order, a list for a tensor, the result with more items after it, or a
+  simple function of the right values (a constant factor, a softmax, an
+  argmax).
+
+Each function returns the differences in words, or None when the results are
+not of its kind or differ in some other way as well.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from .comparison import Checked, compare, is_raised, parts
+
+
+def _layout(value: Any) -> bool:
+    """Whether ``value`` is a module's parameter layout, ``{name: shape}``, as the layout checks return."""
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(shape, (tuple, list)) and all(isinstance(n, int) for n in shape) for shape in value.values())
+
+
+def layout_changes(expected: Any, actual: Any) -> list[str] | None:
+    """How the learner's parameter layout differs from the documented one, or None when the results are not two layouts.
+
+    The checks load the same weights into both implementations by name and
+    shape, so a layout that differs is a mistake in itself (a renamed layer, a
+    missing one, a size from the wrong argument), seen directly, not inferred.
+    Only the first differing layout of a result is described: the others are
+    the same modules built with other arguments.
+    """
+    if _layout(expected):
+        if not _layout(actual):
+            return None
+        return _differences(expected, actual)
+    items = parts(expected, actual, actual)
+    if items is None:
+        return None
+    found = [layout_changes(e, a) for e, _, a in items]
+    if any(f is None for f in found) or not any(found):
+        return None
+    return next(f for f in found if f)
+
+
+def _differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
+    def shape(s) -> str:
+        return "(" + ", ".join(map(str, s)) + ("," if len(s) == 1 else "") + ")"
+
+    missing = [n for n in expected if n not in actual]
+    extra = [n for n in actual if n not in expected]
+    changes = [f"`{n}` has shape {shape(actual[n])}, not {shape(expected[n])}" for n in expected
+               if n in actual and tuple(actual[n]) != tuple(expected[n])]
+    if len(missing) == len(extra) and [tuple(expected[n]) for n in missing] == [tuple(actual[n]) for n in extra]:
+        # The same shapes in the same order under other names: renamed, which is all a reader needs to know.
+        renamed = [f"`{new}` where the documented name is `{old}`" for old, new in zip(missing, extra)]
+        if renamed and all(_index_moved(old, new) for old, new in zip(missing, extra)):
+            renamed[-1] += " (the layers of an nn.Sequential are in another order, or one is missing or extra)"
+        return changes + renamed[:4] + ([f"and {len(renamed) - 4} more renamed"] if len(renamed) > 4 else [])
+    if missing:
+        changes.append(f"{_names(missing, expected, shape)} {'is' if len(missing) == 1 else 'are'} missing")
+    if extra:
+        changes.append(f"{_names(extra, actual, shape)} {'is' if len(extra) == 1 else 'are'} not in the documented layout")
+    return changes
+
+
+def _index_moved(old: str, new: str) -> bool:
+    """Whether two parameter names differ only in the index of a layer in an nn.Sequential (``ff.2.weight``, ``ff.1.weight``)."""
+    a, b = old.split("."), new.split(".")
+    differ = [(x, y) for x, y in zip(a, b) if x != y]
+    return len(a) == len(b) and len(differ) == 1 and all(part.isdigit() for part in differ[0])
+
+
+def _names(names: list[str], shapes: Mapping[str, Any], shape) -> str:
+    """At most four names with their shapes, then how many more: a classifier has dozens."""
+    shown = ", ".join(f"`{n}` {shape(shapes[n])}" for n in names[:4])
+    return shown + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def form_changes(expected: Any, actual: Any, check: Checked) -> list[str] | None:
+    """How the learner's result is the right one in another form, or None when some part differs otherwise.
+
+    Recognised: another dtype, the dimensions in another order, a dimension of
+    size 1 more or less, a Python list for a tensor or a tensor for a list, a
+    type that is no tensor, the result with more items after it (a pair), and
+    a simple function of the right values (a constant factor, a softmax, a
+    log-softmax, an argmax). Each is seen in the result itself: the values are
+    the expected ones, or follow from them, so the mistake is in how the
+    result is built. Square tensors transposed are not a form: their values
+    differ, and a wrong softmax axis does the same.
+    """
+    if compare(expected, actual, check) is None:
+        return []
+    if isinstance(expected, torch.Tensor):
+        change = _form(expected, actual, check)
+        return None if change is None else [change]
+    if isinstance(expected, list) and isinstance(actual, torch.Tensor):
+        return ["a tensor where a Python list is expected"] if actual.tolist() == expected else None
+    items = parts(expected, actual, actual)
+    if items is None:
+        return _extra_items(expected, actual, check)
+    found = [form_changes(e, a, check) for e, _, a in items]
+    return None if any(f is None for f in found) else [change for f in found for change in f]
+
+
+def _extra_items(expected: Any, actual: Any, check: Checked) -> list[str] | None:
+    if isinstance(actual, (list, tuple)) and len(actual) >= 2 and compare(expected, actual[0], check) is None:
+        return [f"a {type(actual).__name__} of {len(actual)} items, the expected result first: return the result alone"]
+    return None
+
+
+def _form(expected: torch.Tensor, actual: Any, check: Checked) -> str | None:
+    if isinstance(actual, dict) and "unsupported" in actual:
+        return f"a value of type {actual['unsupported']} where a torch tensor is expected"
+    if isinstance(actual, (list, tuple)):
+        extra = _extra_items(expected, actual, check)
+        if extra:
+            return extra[0]
+        try:
+            tensor = torch.tensor(actual, dtype=expected.dtype)
+        except (TypeError, ValueError, RuntimeError):
+            return None
+        return "a Python list where a tensor is expected" if compare(expected, tensor, check) is None else None
+    if not isinstance(actual, torch.Tensor):
+        return None
+    return _reshaped(expected, actual, check) or _function_of(expected, actual, check)
+
+
+def _reshaped(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
+    """The right values as another dtype, or with the dimensions in another order or a size-1 dimension more or less."""
+    if actual.numel() != expected.numel():
+        return None
+    values = actual.to(expected.dtype)
+    dtype = f"dtype {str(actual.dtype).removeprefix('torch.')} where {str(expected.dtype).removeprefix('torch.')} is expected"
+    if actual.shape == expected.shape:
+        return dtype + " (the values are right)" if compare(expected, values, check) is None else None
+    changes = [] if actual.dtype == expected.dtype else [dtype]
+    shapes = f"shape {tuple(actual.shape)} where {tuple(expected.shape)} is expected"
+    if [n for n in actual.shape if n != 1] == [n for n in expected.shape if n != 1]:
+        if compare(expected, values.reshape(expected.shape), check) is None:
+            return "; ".join([f"{shapes} (a dimension of size 1 more or less)", *changes])
+    if actual.dim() == expected.dim() <= 4:
+        for order in itertools.permutations(range(actual.dim())):
+            moved = values.permute(order)
+            if moved.shape == expected.shape and compare(expected, moved, check) is None:
+                return "; ".join([f"{shapes} (the same dimensions in another order)", *changes])
+    return None
+
+
+def _function_of(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
+    """The learner's result as a simple function of the right one: an argmax, a softmax, a log-softmax, a constant factor."""
+    if not expected.is_floating_point() or expected.dim() == 0 or not torch.isfinite(expected).all():
+        return None
+    if not actual.is_floating_point():
+        argmax = actual.shape == expected.shape[:-1] and expected.numel() and torch.equal(actual.long(), expected.argmax(-1))
+        return "the index of the largest value along the last dimension (an argmax) where the values themselves are expected" if argmax else None
+    if actual.shape != expected.shape or actual.dtype != expected.dtype:
+        return None
+    for name, function in (("softmax", torch.softmax), ("log-softmax", torch.log_softmax)):
+        if compare(function(expected, -1), actual, check) is None:
+            return f"the {name} along the last dimension of the expected values, where the values themselves are expected"
+    norm = (expected * expected).sum()
+    if norm > 0 and torch.isfinite(actual).all():
+        factor = float((expected * actual).sum() / norm)
+        if not math.isclose(factor, 1.0, rel_tol=1e-3) and compare(factor * expected, actual, check) is None:
+            return "every value 0 where non-zero values are expected" if factor == 0 else f"every value {factor:.3g} times the expected one"
+    return None
+
+
+# Checks and probes whose id starts with this return one token list per text they tokenize.
+TOKEN_CHECKS = "vocab.tokenize"
+
+
+def token_changes(expected: Any, actual: Any) -> list[str] | None:
+    """How the learner's token lists differ from the reference's, edit by edit, or None when they are not token lists.
+
+    Each difference is the smallest edit that turns the documented tokens of a
+    text into the learner's (``difflib``'s opcodes): tokens merged, split,
+    extra, missing or changed. The same edit on several texts is one.
+    """
+    def token_lists(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(t, list) and all(isinstance(w, str) for w in t) for t in value)
+
+    if not (token_lists(expected) and token_lists(actual)) or len(expected) != len(actual):
+        return None
+    edits: dict[str, None] = {}
+    for wanted, got in zip(expected, actual):
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wanted, got, autojunk=False).get_opcodes():
+            if op != "equal":
+                edits[f"{_tokens(got[j1:j2])} where the rules give {_tokens(wanted[i1:i2])}"] = None
+    return list(edits)
+
+
+def _tokens(tokens: list[str]) -> str:
+    if not tokens:
+        return "no token"
+    shown = ", ".join(repr(t) for t in tokens[:6]) + (", ..." if len(tokens) > 6 else "")
+    return f"[{shown}]"
+
+
+def load_error(actual: Any) -> bool:
+    """Whether loading the documented weights into the learner's module failed (anywhere in a result)."""
+    if is_raised(actual):
+        return "loading state_dict" in actual["message"]
+    items = parts(actual, actual, actual)
+    return any(load_error(a) for _, _, a in items) if items else False
