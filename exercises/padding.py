@@ -52,7 +52,8 @@ def pad_sequences(
 
     Raises:
         ValueError: if ``max_len <= 0``, or a sequence is not one-dimensional.
-        TypeError: if an id is not an integer.
+        TypeError: if an id is not an integer (the message names the sequence
+            by its index in ``seqs``).
     """
     raise NotImplementedError('Exercise 2 (pad_sequences): Stack sequences of ids into one (batch, T) tensor, padded at the end.')
 

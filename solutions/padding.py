@@ -49,7 +49,8 @@ def pad_sequences(
 
     Raises:
         ValueError: if ``max_len <= 0``, or a sequence is not one-dimensional.
-        TypeError: if an id is not an integer.
+        TypeError: if an id is not an integer (the message names the sequence
+            by its index in ``seqs``).
     """
     ### BEGIN SOLUTION
     if max_len is not None:

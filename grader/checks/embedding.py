@@ -47,10 +47,11 @@ def lookup_rejects_out_of_range_ids(impl):
     return results
 
 
-@check("embedding", "the errors the docstring documents: ids that are not integers or a weight that is not floating-point (TypeError), a weight that is not 2-D (ValueError)")
+@check("embedding", "the errors the docstring documents: ids that are not integers (bool included) or a weight that is not floating-point (TypeError), a weight that is not 2-D (ValueError)")
 def lookup_rejects_float_ids(impl):
     lookup, ids = impl.embedding.embedding_lookup, torch.tensor([0, 1])
     return [outcome(lambda: lookup(torch.tensor([0.0, 1.0]), randn(3, 2, seed=11)), "embedding_lookup on float ids"),
+            outcome(lambda: lookup(torch.tensor([True, False]), randn(3, 2, seed=11)), "embedding_lookup on bool ids (a mask)"),
             outcome(lambda: lookup(ids, torch.ones(3, 2, dtype=torch.long)), "embedding_lookup with an integer weight"),
             outcome(lambda: lookup(ids, randn(3, seed=12)), "embedding_lookup with a 1-D weight"),
             outcome(lambda: lookup(ids, randn(3, 2, 2, seed=13)), "embedding_lookup with a 3-D weight")]

@@ -22,9 +22,10 @@ def pad_to_max_len(impl):
     return [impl.padding.pad_sequences(seqs, max_len=m) for m in (1, 4, 12, 20)]
 
 
-@check("padding", "the padding value is pad_id, not always 0")
+@check("padding", "the padding value is pad_id, not always 0 (and then id 0 is a real id, kept as it is)")
 def pad_with_pad_id(impl):
-    return [impl.padding.pad_sequences(_sequences(6), max_len=m, pad_id=p) for m, p in ((None, 7), (5, -1))]
+    return [impl.padding.pad_sequences(_sequences(6), max_len=m, pad_id=p) for m, p in ((None, 7), (5, -1))] + [
+        impl.padding.pad_sequences([[0, 5, 0], [7]], pad_id=3)]  # id 0 is a real id when pad_id is 3
 
 
 @check("padding", "sequences may be tuples or 1-D tensors, and the input must not be changed")
@@ -36,19 +37,29 @@ def pad_tensors_and_tuples(impl):
     return padded, unchanged
 
 
-@check("padding", "edge cases: a batch of one, T = 1, and an empty sequence in the batch")
+@check("padding", "edge cases: a batch of one, T = 1, an empty sequence in the batch, and an empty batch ((0, max_len) when max_len is given)")
 def pad_edge_cases(impl):
     pad = impl.padding.pad_sequences
-    return pad([[5, 6, 7]]), pad([[5], [6]]), pad([[], [4, 2]]), pad([[9, 9]], max_len=1)
+    return pad([[5, 6, 7]]), pad([[5], [6]]), pad([[], [4, 2]]), pad([[9, 9]], max_len=1), pad([]), pad([], max_len=5)
 
 
-@check("padding", "the errors the docstrings document: max_len <= 0 or a 2-D sequence (ValueError), ids that are not integers (TypeError, also in padding_mask)")
+@check("padding", "the errors the docstrings document: max_len <= 0 or a 2-D sequence (ValueError), ids that are not integers (TypeError naming the sequence by its index, also in padding_mask)")
 def pad_rejects_bad_max_len(impl):
     pad, mask = impl.padding.pad_sequences, impl.padding.padding_mask
     return [outcome(lambda: pad([[1, 2]], max_len=m), f"pad_sequences(seqs, max_len={m})") for m in (0, -2)] + [
         outcome(lambda: pad([torch.tensor([[1, 2], [3, 4]])]), "pad_sequences on a 2-D sequence"),
         outcome(lambda: pad([[1.5, 2]]), "pad_sequences on ids that are floats"),
-        outcome(lambda: mask(torch.tensor([[1.0, 0.0]])), "padding_mask on a float tensor")]
+        outcome(lambda: mask(torch.tensor([[1.0, 0.0]])), "padding_mask on a float tensor"),
+        _names_the_sequence(lambda: pad([[1, 2], [3], [1.5, 2]]), 2)]
+
+
+def _names_the_sequence(call, index: int):
+    """The class of the error and whether its message names the bad sequence by its index in seqs."""
+    try:
+        call()
+        return "nothing raised"
+    except Exception as error:
+        return type(error).__name__, f"sequence {index}" in str(error)
 
 
 @check("padding", "padding_mask is a bool tensor, True at real tokens and False where ids == pad_id")

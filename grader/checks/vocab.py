@@ -34,7 +34,7 @@ def tokenize_tricky_text(impl):
 
 @check("vocab", "tokenize must not change anything else: letters, digits and other symbols stay in their words (a removed \" joins its neighbours: 6\"2 gives 62; ; and : become spaces)")
 def tokenize_keeps_other_characters(impl):
-    return [impl.vocab.tokenize(text) for text in ["well-made 90s sci-fi", "5/10 & 3*", "café naïve", 'a 6"2 "giant"', "good;bad:ugly", "an <i>odd</i> <3 film"]]
+    return [impl.vocab.tokenize(text) for text in ["well-made 90s sci-fi", "5/10 & 3*", "café naïve Straße", 'a 6"2 "giant"', "good;bad:ugly", "an <i>odd</i> <3 film"]]
 
 
 @check("vocab", "the order of build_vocab: <pad>, <unk>, then words by descending count, ties in string order")
@@ -49,7 +49,7 @@ def vocab_max_size_and_min_freq(impl):
     sizes = [(5, 1), (2, 1), (None, 8), (6, 10), (100, 1)]
     return [impl.vocab.build_vocab(corpus, max_size=m, min_freq=f).itos for m, f in sizes] + [
         impl.vocab.build_vocab(counted, min_freq=f).itos for f in (1, 2, 3, 4)
-    ]
+    ] + [impl.vocab.build_vocab(counted, max_size=m).itos for m in (4, 5)]  # 4 words: cut to 2 and 3
 
 
 @check("vocab", "vocab[token] is the token's id, and a word never seen maps to <unk> (id 1)")
@@ -78,10 +78,11 @@ def vocab_rejects_impossible_sizes(impl):
     return sizes + types
 
 
-@check("vocab", "build_vocab counts every occurrence of a token, not the number of reviews it appears in, and reads token_lists once (a generator works)")
+@check("vocab", "build_vocab counts every occurrence of a token, not the number of reviews it appears in, and reads token_lists once (a generator works, and tuples of tokens do)")
 def counts_every_occurrence(impl):
     corpus = [["zebra", "zebra", "zebra", "zebra"], ["apple", "moon"], ["apple", "moon"], ["apple"]]
-    return impl.vocab.build_vocab(corpus).itos, impl.vocab.build_vocab(tokens for tokens in corpus).itos
+    return (impl.vocab.build_vocab(corpus).itos, impl.vocab.build_vocab(tokens for tokens in corpus).itos,
+            impl.vocab.build_vocab([tuple(tokens) for tokens in corpus]).itos)
 
 
 @check("vocab", "a review containing the literal text <pad> or <unk> gives neither a second id nor a place under max_size")

@@ -5,15 +5,15 @@ def pad_sequences(seqs, max_len=None, pad_id=0):
     if max_len is not None and max_len <= 0:
         raise ValueError(f"max_len={max_len}: must be positive")
     rows = []
-    for seq in seqs:
-        row = [int(v) if isinstance(v, int) or (torch.is_tensor(v) and not v.is_floating_point()) else _bad(v) for v in seq]
+    for n, seq in enumerate(seqs):
+        row = [int(v) if isinstance(v, int) or (torch.is_tensor(v) and not v.is_floating_point()) else _bad(v, n) for v in seq]
         rows.append(row)
     width = max_len if max_len is not None else max(map(len, rows), default=0)
     return torch.tensor([r[:width] + [pad_id] * (width - len(r[:width])) for r in rows], dtype=torch.int64).reshape(len(rows), width)
 
 
-def _bad(value):
-    raise TypeError(f"ids must be ints, got {value!r}")
+def _bad(value, n):
+    raise TypeError(f"ids must be ints, got {value!r} in sequence {n}")
 
 
 def padding_mask(ids, pad_id=0):
