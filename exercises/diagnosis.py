@@ -30,8 +30,10 @@ A bug is
   "CALL must raise ERROR, but ..." when everything else is explained too;
 - a difference seen in the results themselves (``exercises/differences.py``:
   a parameter layout, token lists, the right values in another form) is named
-  with what differs, in the checks no fit explains. A layout also explains
-  every check that could not load the documented weights;
+  with what differs, in the checks no fit explains, even beside failures it
+  does not explain: it is read off the results, so it cannot have come true by
+  chance. It explains the checks it is seen in (a layout also every check
+  that could not load the documented weights);
 - a ``raise`` statement of the learner's own that fires where the reference
   raised nothing is named: a check that rejects what the docstring allows;
 - any other exception the learner's own code raised where the reference raised
@@ -253,4 +255,5 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
         predicted, best = max(named, key=lambda item: len(item[0]))
         near.append((1.0, Diagnosis(exercise, best.id, best.message, certain=False)))
-    return ([max(near, key=lambda item: item[0])[1]] if near else []) + [replace(d, certain=False) for d in observed + rejects] + facts
+    # A difference seen in the results is no guess: it is named even beside failures it does not explain.
+    return observed + ([max(near, key=lambda item: item[0])[1]] if near else []) + [replace(d, certain=False) for d in rejects] + facts

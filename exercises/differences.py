@@ -139,7 +139,7 @@ def _form(expected: torch.Tensor, actual: Any, check: Checked) -> str | None:
         return "a Python list where a tensor is expected" if compare(expected, tensor, check) is None else None
     if not isinstance(actual, torch.Tensor):
         return None
-    return _reshaped(expected, actual, check) or _function_of(expected, actual, check)
+    return _reshaped(expected, actual, check) or _function_of(expected, actual, check) or _rearranged(expected, actual, check)
 
 
 def _reshaped(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
@@ -181,6 +181,42 @@ def _function_of(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -
         if not math.isclose(factor, 1.0, rel_tol=1e-3) and compare(factor * expected, actual, check) is None:
             return "every value 0 where non-zero values are expected" if factor == 0 else f"every value {factor:.3g} times the expected one"
     return None
+
+
+def _rearranged(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
+    """The expected slices along one dimension, in another order or some repeated: rows sorted, features copied, positions shifted."""
+    if actual.shape != expected.shape or actual.dtype != expected.dtype or expected.dim() == 0:
+        return None
+    if expected.is_floating_point() and not (torch.isfinite(expected).all() and torch.isfinite(actual).all()):
+        return None
+    for dim, n in enumerate(expected.shape):
+        if not 2 <= n <= 64 or n * expected.numel() > 4_000_000:
+            continue
+        mine = actual.movedim(dim, 0).reshape(n, -1).double()  # (n, the rest)
+        wanted = expected.movedim(dim, 0).reshape(n, -1).double()
+        # same[i, j]: the learner's slice i holds the expected slice j, within the check's tolerance
+        same = ((mine[:, None] - wanted[None]).abs() <= check.atol + check.rtol * wanted[None].abs()).all(-1)  # (n, n)
+        if not same.any(dim=1).all():
+            continue
+        source = [i if same[i, i] else int(same[i].nonzero()[0]) for i in range(n)]
+        # A moved slice must come from one expected slice only, and one that is not constant (a row of
+        # padding, of zeros): a slice that many could have given says nothing about where it came from.
+        telling = all(same[i].sum() == 1 and wanted[j].unique().numel() > 1 for i, j in enumerate(source) if i != j)
+        if source != list(range(n)) and telling:
+            return f"along dimension {dim}, {_moves(source)}"
+    return None
+
+
+def _moves(source: list[int]) -> str:
+    """Where each slice's values come from, in words: reversed, shifted, or the first few that moved."""
+    n = len(source)
+    if source == list(range(n - 1, -1, -1)):
+        return "the expected slices in reverse order"
+    for shift in (1, -1, 2, -2):
+        if source == [min(max(i + shift, 0), n - 1) for i in range(n)]:
+            return f"slice i holds the expected slice i{shift:+d} (clamped at the ends)"
+    moved = [f"{i} holds the expected {j}" for i, j in enumerate(source) if i != j]
+    return "slice " + "; ".join(moved[:4]) + (f"; and {len(moved) - 4} more" if len(moved) > 4 else "")
 
 
 # Checks and probes whose id starts with this return one token list per text they tokenize.

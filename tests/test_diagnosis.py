@@ -139,12 +139,12 @@ def test_a_layout_of_the_wrong_shape_names_both_shapes():
     assert [d.id for d in found] == ["layout: `embedding.weight` has shape (10, 5), not (9, 5)"]
 
 
-def test_a_differing_layout_beside_a_failure_it_does_not_explain_is_only_possible():
-    """A wrong value that is no load error is something else: the layout is then offered, not named."""
+def test_a_differing_layout_beside_a_failure_it_does_not_explain_is_named_all_the_same():
+    """A wrong value that is no load error is something else, but the layout is seen, not guessed: it is still named."""
     expected = {**EXPECTED, "attention.a": LAYOUT}
     learner = {"attention.a": {"embedding.weight": (9, 5), "extra": (3,)}, "attention.b": 7, "attention.c": 3}
     found = diagnose("attention", CHECKS, expected, learner, [])
-    assert [(d.id, d.certain) for d in found] == [("layout: `extra` (3,) is not in the documented layout", False)]
+    assert [(d.id, d.certain) for d in found] == [("layout: `extra` (3,) is not in the documented layout", True)]
 
 
 def test_tokens_that_differ_are_named_edit_by_edit():
@@ -194,3 +194,13 @@ def test_values_that_differ_otherwise_are_no_form():
     x = torch.tensor([[1.0, 2.0], [3.0, 5.0]])
     assert forms(x, x.T.contiguous()) == []
     assert forms(x, x + torch.tensor([[0.0, 1.0], [0.0, 0.0]])) == []
+
+
+def test_the_expected_slices_in_another_order_are_named_by_where_each_comes_from():
+    """Rows sorted, features copied, positions shifted: each slice along one dimension holds an expected one."""
+    x = torch.arange(12.0).reshape(4, 3)
+    assert forms(x, x.flip(0)) == ["form: along dimension 0, the expected slices in reverse order"]
+    assert forms(x, x[[1, 2, 3, 3]]) == ["form: along dimension 0, slice i holds the expected slice i+1 (clamped at the ends)"]
+    assert forms(x, x[:, [0, 0, 2]]) == ["form: along dimension 1, slice 1 holds the expected 0"]
+    padded = torch.tensor([[5, 6], [0, 0], [7, 0], [0, 0]])
+    assert forms(padded, torch.tensor([[5, 6], [0, 0], [0, 0], [0, 0]])) == []  # a row of padding could have come from anywhere
