@@ -33,7 +33,9 @@ A bug is
   with what differs, in the checks no fit explains, even beside failures it
   does not explain: it is read off the results, so it cannot have come true by
   chance. It explains the checks it is seen in (a layout also every check
-  that could not load the documented weights);
+  that could not load the documented weights). A form with a parameter fitted
+  to the learner's values (a factor, a softmax temperature, slices moved) could,
+  on a small result: it is named only as a fit is;
 - a ``raise`` statement of the learner's own that fires where the reference
   raised nothing is named: a check that rejects what the docstring allows;
 - any other exception the learner's own code raised where the reference raised
@@ -180,14 +182,15 @@ def _weigh(exercise: str, mine: Sequence[Checked], expected: Mapping[str, Any], 
 
 
 def _seen_causes(exercise: str, by_id: Mapping[str, Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
-                 unexplained: set[str]) -> tuple[set[str], list[Diagnosis]]:
+                 unexplained: set[str]) -> tuple[set[str], list[Diagnosis], list[Diagnosis]]:
     """Differences seen directly in the learner's results, not inferred: a parameter layout, token lists, a form.
 
-    Returns the checks they explain and one cause per kind of difference. A
-    layout explains its own check and every check that could not load the
-    documented weights into the learner's module; token edits explain the
-    tokenize checks; a form (the right values as another dtype or shape)
-    explains the checks where every difference is one.
+    Returns the checks they explain, one cause per kind of difference, and
+    the fitted forms apart (a factor, a temperature, slices moved: they may
+    come true by chance, as a hypothesis may). A layout explains its own check
+    and every check that could not load the documented weights into the
+    learner's module; token edits explain the tokenize checks; a form explains
+    the checks where every difference is one.
     """
     layouts = {key: found for key in sorted(unexplained) if key in learner and (found := layout_changes(expected[key], learner[key]))}
     if layouts:
@@ -203,9 +206,11 @@ def _seen_causes(exercise: str, by_id: Mapping[str, Checked], expected: Mapping[
     forms = {key: found for key in sorted(unexplained - set(layouts) - set(tokens)) if key in learner
              and (found := form_changes(expected[key], learner[key], by_id[key]))}
     changes = list(dict.fromkeys(change for found in forms.values() for change in found))
-    if changes:
-        causes.append(Diagnosis(exercise, "form: " + "; ".join(changes[:4]), "the result is the right one in another form: " + _joined(changes)))
-    return set(layouts) | set(tokens) | set(forms), causes
+    exact, fitted = [c.text for c in changes if not c.fitted], [c.text for c in changes if c.fitted]
+    if exact:
+        causes.append(Diagnosis(exercise, "form: " + "; ".join(exact[:4]), "the result is the right one in another form: " + _joined(exact)))
+    transforms = [Diagnosis(exercise, "form: " + "; ".join(fitted[:4]), "the result is the right one transformed: " + _joined(fitted))] if fitted else []
+    return set(layouts) | set(tokens) | set(forms), causes, transforms
 
 
 def _joined(found: list[str], most: int = 4) -> str:
@@ -232,7 +237,7 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     broken = {key for key, found in crashed.items() if any(_shape_error(message) for _, message, _ in found)}
     named, near = _weigh(exercise, mine, expected, learner, hypotheses, failed, broken)
     covered = set().union(*(p for p, _ in named))
-    seen, observed = _seen_causes(exercise, by_id, expected, learner, failed - covered)
+    seen, observed, transformed = _seen_causes(exercise, by_id, expected, learner, failed - covered)
     # A documented error that is not raised names its own cause: the call and the exception it owes. Not
     # when what the learner's code raised instead is a crash that shows elsewhere too: that is the fault.
     gaps = {key: found for key in failed - covered - seen if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
@@ -247,13 +252,15 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
                for kind, message, where in unexplained if _deliberate(kind, where)]
     facts = [Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}", f"your code raises {kind} ({message}) at {where}", kind="crash")
              for kind, message, where in everything if not _deliberate(kind, where)]
-    if (named or gaps or rejects or observed) and covered | set(gaps) | seen | set(crashed) >= failed:
-        kept = [d for p, d in named if not any(p < other for other, _ in named)] + observed
+    if (named or gaps or rejects or observed or transformed) and covered | set(gaps) | seen | set(crashed) >= failed:
+        kept = [d for p, d in named if not any(p < other for other, _ in named)] + observed + transformed
         kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but " + (f"it raised {got}" if got else "it returned without raising"))
                  for call, wanted, got, _ in dict.fromkeys(gap for found in gaps.values() for gap in found)]
         return kept + rejects + facts
     if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
         predicted, best = max(named, key=lambda item: len(item[0]))
         near.append((1.0, Diagnosis(exercise, best.id, best.message, certain=False)))
-    # A difference seen in the results is no guess: it is named even beside failures it does not explain.
-    return observed + ([max(near, key=lambda item: item[0])[1]] if near else []) + [replace(d, certain=False) for d in rejects] + facts
+    # A difference seen in the results is no guess: it is named even beside failures it does not explain. A fitted
+    # form is offered, as a fit that leaves failures unexplained is.
+    possible = [replace(d, certain=False) for d in transformed] or ([max(near, key=lambda item: item[0])[1]] if near else [])
+    return observed + possible + [replace(d, certain=False) for d in rejects] + facts

@@ -24,7 +24,7 @@ import difflib
 import itertools
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -93,7 +93,19 @@ def _names(names: list[str], shapes: Mapping[str, Any], shape) -> str:
     return shown + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
-def form_changes(expected: Any, actual: Any, check: Checked) -> list[str] | None:
+class Change(NamedTuple):
+    """One way a result is the right one in another form; ``fitted`` when a parameter was fitted to the learner's values.
+
+    A fitted change (a factor, a temperature, slices moved) could come true by
+    chance on a small result, as a hypothesis could; the others (another dtype,
+    another shape, a list, a pair) keep every value as it is.
+    """
+
+    text: str
+    fitted: bool = False
+
+
+def form_changes(expected: Any, actual: Any, check: Checked) -> list[Change] | None:
     """How the learner's result is the right one in another form, or None when some part differs otherwise.
 
     Recognised: another dtype, the dimensions in another order, a dimension of
@@ -111,7 +123,7 @@ def form_changes(expected: Any, actual: Any, check: Checked) -> list[str] | None
         change = _form(expected, actual, check)
         return None if change is None else [change]
     if isinstance(expected, list) and isinstance(actual, torch.Tensor):
-        return ["a tensor where a Python list is expected"] if actual.tolist() == expected else None
+        return [Change("a tensor where a Python list is expected")] if actual.tolist() == expected else None
     items = parts(expected, actual, actual)
     if items is None:
         return _extra_items(expected, actual, check)
@@ -119,15 +131,15 @@ def form_changes(expected: Any, actual: Any, check: Checked) -> list[str] | None
     return None if any(f is None for f in found) else [change for f in found for change in f]
 
 
-def _extra_items(expected: Any, actual: Any, check: Checked) -> list[str] | None:
+def _extra_items(expected: Any, actual: Any, check: Checked) -> list[Change] | None:
     if isinstance(actual, (list, tuple)) and len(actual) >= 2 and compare(expected, actual[0], check) is None:
-        return [f"a {type(actual).__name__} of {len(actual)} items, the expected result first: return the result alone"]
+        return [Change(f"a {type(actual).__name__} of {len(actual)} items, the expected result first: return the result alone")]
     return None
 
 
-def _form(expected: torch.Tensor, actual: Any, check: Checked) -> str | None:
+def _form(expected: torch.Tensor, actual: Any, check: Checked) -> Change | None:
     if isinstance(actual, dict) and "unsupported" in actual:
-        return f"a value of type {actual['unsupported']} where a torch tensor is expected"
+        return Change(f"a value of type {actual['unsupported']} where a torch tensor is expected")
     if isinstance(actual, (list, tuple)):
         extra = _extra_items(expected, actual, check)
         if extra:
@@ -136,10 +148,14 @@ def _form(expected: torch.Tensor, actual: Any, check: Checked) -> str | None:
             tensor = torch.tensor(actual, dtype=expected.dtype)
         except (TypeError, ValueError, RuntimeError):
             return None
-        return "a Python list where a tensor is expected" if compare(expected, tensor, check) is None else None
+        return Change("a Python list where a tensor is expected") if compare(expected, tensor, check) is None else None
     if not isinstance(actual, torch.Tensor):
         return None
-    return _reshaped(expected, actual, check) or _function_of(expected, actual, check) or _rearranged(expected, actual, check)
+    exact = _reshaped(expected, actual, check)
+    if exact:
+        return Change(exact)
+    fitted = _function_of(expected, actual, check) or _rearranged(expected, actual, check)
+    return Change(fitted, fitted=True) if fitted else None
 
 
 def _reshaped(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
@@ -175,12 +191,47 @@ def _function_of(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -
     for name, function in (("softmax", torch.softmax), ("log-softmax", torch.log_softmax)):
         if compare(function(expected, -1), actual, check) is None:
             return f"the {name} along the last dimension of the expected values, where the values themselves are expected"
+    sharper = _temperature(expected, actual, check)
+    if sharper is not None:
+        return f"the softmax of the documented scores times {sharper:.3g}: the scores are scaled by another factor than the documented one"
     norm = (expected * expected).sum()
     if norm > 0 and torch.isfinite(actual).all():
         factor = float((expected * actual).sum() / norm)
         if not math.isclose(factor, 1.0, rel_tol=1e-3) and compare(factor * expected, actual, check) is None:
             return "every value 0 where non-zero values are expected" if factor == 0 else f"every value {factor:.3g} times the expected one"
     return None
+
+
+def _temperature(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> float | None:
+    """The factor c when both are softmax weights and the learner's are the softmax of c times the same scores.
+
+    Within a row, log w = score - log(sum of exp(score)): the scores are the log of
+    the weights up to a constant per row, so c is the slope of log(actual)
+    against log(expected) once each row's mean is taken away. Masked keys
+    (weight 0) stay 0 whatever c is, and are left out of the fit.
+    """
+    def weights(w: torch.Tensor) -> bool:
+        sums = w.sum(-1)
+        return bool((w >= 0).all() and (torch.isclose(sums, torch.ones_like(sums), atol=1e-4) | (sums == 0)).all())
+
+    if expected.dim() < 2 or not (weights(expected) and weights(actual)) or not ((expected > 0) == (actual > 0)).all():
+        return None
+    kept = expected > 0
+    if kept.sum(-1).max() < 2:  # rows of one key: any c gives weight 1
+        return None
+    x = torch.where(kept, expected.double().log(), 0.0)
+    y = torch.where(kept, actual.double().log(), 0.0)
+    count = kept.sum(-1, keepdim=True).clamp(min=1)
+    x = torch.where(kept, x - x.sum(-1, keepdim=True) / count, 0.0)
+    y = torch.where(kept, y - y.sum(-1, keepdim=True) / count, 0.0)
+    if (x * x).sum() == 0:
+        return None
+    c = float((x * y).sum() / (x * x).sum())
+    if not c > 0 or math.isclose(c, 1.0, rel_tol=1e-3):
+        return None
+    scores = torch.where(kept, c * expected.double().log(), -math.inf)
+    predicted = torch.where(kept.any(-1, keepdim=True), scores.softmax(-1), 0.0).to(expected.dtype)
+    return c if compare(predicted, actual, check) is None else None
 
 
 def _rearranged(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
@@ -202,6 +253,8 @@ def _rearranged(expected: torch.Tensor, actual: torch.Tensor, check: Checked) ->
         # A moved slice must come from one expected slice only, and one that is not constant (a row of
         # padding, of zeros): a slice that many could have given says nothing about where it came from.
         telling = all(same[i].sum() == 1 and wanted[j].unique().numel() > 1 for i, j in enumerate(source) if i != j)
+        # Most slices must come from different places: every slice equal to one expected slice is no rearrangement.
+        telling = telling and len(set(source)) >= max(2, n / 2)
         if source != list(range(n)) and telling:
             return f"along dimension {dim}, {_moves(source)}"
     return None

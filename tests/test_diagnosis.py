@@ -186,6 +186,9 @@ def test_a_simple_function_of_the_right_values_is_named_by_the_function():
     logits = torch.tensor([[0.5, -1.0], [2.0, 0.25]])
     assert forms(logits, logits / 2) == ["form: every value 0.5 times the expected one"]
     assert forms(logits, logits.softmax(-1)) == ["form: the softmax along the last dimension of the expected values, where the values themselves are expected"]
+    scores = torch.tensor([[0.3, -1.2, 2.0], [1.0, 0.0, -0.5]])
+    assert forms(scores.softmax(-1), (2.5 * scores).softmax(-1)) == [
+        "form: the softmax of the documented scores times 2.5: the scores are scaled by another factor than the documented one"]
     assert forms(logits, logits.argmax(-1)) == ["form: the index of the largest value along the last dimension (an argmax) where the values themselves are expected"]
 
 
@@ -204,3 +207,11 @@ def test_the_expected_slices_in_another_order_are_named_by_where_each_comes_from
     assert forms(x, x[:, [0, 0, 2]]) == ["form: along dimension 1, slice 1 holds the expected 0"]
     padded = torch.tensor([[5, 6], [0, 0], [7, 0], [0, 0]])
     assert forms(padded, torch.tensor([[5, 6], [0, 0], [0, 0], [0, 0]])) == []  # a row of padding could have come from anywhere
+
+
+def test_a_fitted_form_beside_a_failure_it_does_not_explain_is_only_possible():
+    """A factor fitted to one result may be a coincidence: with another failure unexplained it is offered, not named."""
+    x = torch.tensor([[0.5, -1.0], [2.0, 0.25]])
+    checks = [Fake("a"), Fake("b")]
+    found = diagnose("attention", checks, {"attention.a": x, "attention.b": 2}, {"attention.a": x / 2, "attention.b": 3}, [])
+    assert [(d.id, d.certain) for d in found] == [("form: every value 0.5 times the expected one", False)]
