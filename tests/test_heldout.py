@@ -143,14 +143,14 @@ def test_each_catalogue_has_its_own_judgements_file():
 def test_fresh_judgements_if_any_are_of_fresh_bugs(catalogue):
     """A verdict in <name>-judgements.toml (once a person writes one) pairs a bug of <name>.toml with a cause the grader can give:
     a bug of its catalogue, a documented error not raised ("raises: CALL"), a check that rejects a valid input ("rejects: ...")
-    an exception in the learner's code ("crash: ..."), or a difference seen in a layout or in token lists ("layout: ...", "tokens: ...")."""
+    an exception in the learner's code ("crash: ..."), or a difference seen in a layout, token lists or a form ("layout: ...", "tokens: ...", "form: ...")."""
     from grader.mutants import load_mutants
     from tests.heldout.measure import judgements_for, load_judgements
 
     judgements = load_judgements(judgements_for(catalogue))
     assert {bug for bug, _ in judgements} <= {b["id"] for b in load_bugs(catalogue)}
     known = {m.id for m in load_mutants()}
-    assert all(cause in known or cause.startswith(("raises: ", "rejects: ", "crash: ", "layout: ", "tokens: ")) for _, cause in judgements)
+    assert all(cause in known or cause.startswith(("raises: ", "rejects: ", "crash: ", "layout: ", "tokens: ", "form: ")) for _, cause in judgements)
     assert all(isinstance(j.get("correct"), bool) for j in judgements.values())
 
 
