@@ -84,5 +84,6 @@ def rejects_bad_inputs(impl):
     weights, X = impl.attention.attention_weights, randn(2, 3, 4, seed=14)
     return [outcome(lambda: weights(torch.ones(2, 3, 4, dtype=torch.long)), "attention_weights on an X of integers"),
             outcome(lambda: weights(X, torch.ones(2, 3)), "attention_weights with a float mask"),
+            outcome(lambda: weights(X, torch.ones(2, 3, dtype=torch.long)), "attention_weights with a 0/1 integer mask"),
             outcome(lambda: weights(randn(4, seed=15)), "attention_weights on a 1-D X"),
             outcome(lambda: weights(X, torch.ones(2, 4, dtype=torch.bool)), "attention_weights with a mask of the wrong shape")]

@@ -53,5 +53,6 @@ def lookup_rejects_float_ids(impl):
     return [outcome(lambda: lookup(torch.tensor([0.0, 1.0]), randn(3, 2, seed=11)), "embedding_lookup on float ids"),
             outcome(lambda: lookup(torch.tensor([True, False]), randn(3, 2, seed=11)), "embedding_lookup on bool ids (a mask)"),
             outcome(lambda: lookup(ids, torch.ones(3, 2, dtype=torch.long)), "embedding_lookup with an integer weight"),
+            outcome(lambda: lookup(ids, [[0.5, 1.0], [2.0, 3.0]]), "embedding_lookup with a weight that is a list"),
             outcome(lambda: lookup(ids, randn(3, seed=12)), "embedding_lookup with a 1-D weight"),
             outcome(lambda: lookup(ids, randn(3, 2, 2, seed=13)), "embedding_lookup with a 3-D weight")]

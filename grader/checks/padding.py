@@ -28,13 +28,15 @@ def pad_with_pad_id(impl):
         impl.padding.pad_sequences([[0, 5, 0], [7]], pad_id=3)]  # id 0 is a real id when pad_id is 3
 
 
-@check("padding", "sequences may be tuples or 1-D tensors, and the input must not be changed")
+@check("padding", "sequences may be tuples or 1-D tensors (the rows of a 2-D tensor too), and the input must not be changed")
 def pad_tensors_and_tuples(impl):
     seqs = [torch.tensor([3, 4, 5]), (6, 7), torch.tensor([8])]
     copies = [s.clone() if isinstance(s, torch.Tensor) else s for s in seqs]
     padded = impl.padding.pad_sequences(seqs, max_len=2)
     unchanged = all(torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b for a, b in zip(seqs, copies))
-    return padded, unchanged
+    # A 2-D tensor is a sequence of 1-D rows like any other: cut to max_len, and a new LongTensor.
+    rows = torch.tensor([[1, 2, 3, 4, 5, 6], [7, 8, 0, 0, 0, 0]], dtype=torch.int32)
+    return padded, unchanged, impl.padding.pad_sequences(rows, max_len=4)
 
 
 @check("padding", "edge cases: a batch of one, T = 1, an empty sequence in the batch, and an empty batch ((0, max_len) when max_len is given)")
@@ -68,10 +70,10 @@ def mask_of_padded_batch(impl):
     return impl.padding.padding_mask(ids), impl.padding.padding_mask(ids[:1, :1])
 
 
-@check("padding", "padding_mask compares with pad_id: with pad_id=3, id 0 is a real token")
+@check("padding", "padding_mask compares with pad_id: with pad_id=3 or 1, id 0 is a real token")
 def mask_with_other_pad_id(impl):
     ids = randint(0, 5, (3, 6), seed=8)
-    return impl.padding.padding_mask(ids, pad_id=3)
+    return impl.padding.padding_mask(ids, pad_id=3), impl.padding.padding_mask(ids, pad_id=1)
 
 
 def _padded_batch(seed: int) -> torch.Tensor:

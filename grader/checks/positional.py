@@ -17,7 +17,8 @@ def state_dict_layout(impl):
 
 @check("positional", "forward adds row p of the table to the word at position p (positions count from 0), for every review")
 def adds_the_row_of_each_position(impl):
-    return _positions(impl)(randn(3, 5, 4, seed=1))
+    pe = _positions(impl)
+    return pe(randn(3, 5, 4, seed=1)), pe(torch.zeros(2, 5, 4))  # a zero x gives the rows themselves
 
 
 @check("positional", "T = 1 uses row 0 only, and T = max_len uses every row")
@@ -45,20 +46,21 @@ def float64_stays_float64(impl):
     return _positions(impl).double()(randn(2, 3, 4, seed=7, dtype=torch.float64))
 
 
-@check("positional", "the position table learns: it starts random as nn.Embedding does, one backward pass gives it the summed gradient of its rows, and x is not changed in place")
+@check("positional", "the position table learns: it starts random as nn.Embedding does, one backward pass gives it the summed gradient of its rows, the gradient flows on to x, and x is not changed in place")
 def table_learns_and_x_is_unchanged(impl):
     pe = _positions(impl).train()
-    x = randn(3, 5, 4, seed=8)
-    before = x.clone()
+    x = randn(3, 5, 4, seed=8).requires_grad_(True)
+    before = x.detach().clone()
     (pe(x) * randn(3, 5, 4, seed=9)).sum().backward()
-    grad = pe.embedding.weight.grad
+    grad = pe.embedding.weight.grad, x.grad  # the gradient flows on to the word vectors too
     # A new table starts as nn.Embedding does, random: zeros would give every position the same vector.
     fresh = impl.positional.PositionalEmbedding(64, 8).embedding.weight
-    return grad, torch.equal(x, before), bool(fresh.std() > 0.5)
+    return grad, torch.equal(x.detach(), before), bool(fresh.std() > 0.5)
 
 
 @check("positional", "the errors the docstring documents: max_len or k not positive, x not (batch, T, k) (ValueError)")
 def rejects_bad_sizes(impl):
     make = impl.positional.PositionalEmbedding
     return [outcome(lambda: make(0, 4), "PositionalEmbedding(max_len=0, k=4)"), outcome(lambda: make(8, 0), "PositionalEmbedding(max_len=8, k=0)"),
-            outcome(lambda: _positions(impl)(randn(5, 4, seed=16)), "PositionalEmbedding's forward on a 2-D x")]
+            outcome(lambda: _positions(impl)(randn(5, 4, seed=16)), "PositionalEmbedding's forward on a 2-D x"),
+            outcome(lambda: _positions(impl)(randn(4, seed=16)), "PositionalEmbedding's forward on a 1-D x")]
