@@ -59,7 +59,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .comparison import Checked, compare, is_raised, parts
-from .differences import TOKEN_CHECKS, form_changes, layout_changes, load_error, token_changes
+from .differences import TOKEN_CHECKS, form_changes, layout_changes, load_error, token_changes, vocabulary_changes
 
 
 NUMBER = re.compile(r"\d+")
@@ -183,7 +183,7 @@ def _weigh(exercise: str, mine: Sequence[Checked], expected: Mapping[str, Any], 
 
 def _seen_causes(exercise: str, by_id: Mapping[str, Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
                  unexplained: set[str]) -> tuple[set[str], list[Diagnosis], list[Diagnosis]]:
-    """Differences seen directly in the learner's results, not inferred: a parameter layout, token lists, a form.
+    """Differences seen directly in the learner's results, not inferred: a parameter layout, token lists, vocabularies, a form.
 
     Returns the checks they explain, one cause per kind of difference, and
     the fitted forms apart (a factor, a temperature, slices moved: they may
@@ -203,14 +203,19 @@ def _seen_causes(exercise: str, by_id: Mapping[str, Checked], expected: Mapping[
     edits = list(dict.fromkeys(edit for found in tokens.values() for edit in found))
     if edits:
         causes.append(Diagnosis(exercise, "tokens: " + "; ".join(edits[:4]), "tokenize does not follow the documented rules: it gives " + _joined(edits)))
-    forms = {key: found for key in sorted(unexplained - set(layouts) - set(tokens)) if key in learner
+    vocabularies = {key: found for key in sorted(unexplained - set(layouts) - set(tokens)) if key in learner
+                    and (found := vocabulary_changes(expected[key], learner[key]))}
+    told = list(dict.fromkeys(change for found in vocabularies.values() for change in found))
+    if told:
+        causes.append(Diagnosis(exercise, "vocabulary: " + "; ".join(told[:4]), "the vocabulary differs: " + _joined(told)))
+    forms = {key: found for key in sorted(unexplained - set(layouts) - set(tokens) - set(vocabularies)) if key in learner
              and (found := form_changes(expected[key], learner[key], by_id[key]))}
     changes = list(dict.fromkeys(change for found in forms.values() for change in found))
     exact, fitted = [c.text for c in changes if not c.fitted], [c.text for c in changes if c.fitted]
     if exact:
         causes.append(Diagnosis(exercise, "form: " + "; ".join(exact[:4]), "the result is the right one in another form: " + _joined(exact)))
     transforms = [Diagnosis(exercise, "form: " + "; ".join(fitted[:4]), "the result is the right one transformed: " + _joined(fitted))] if fitted else []
-    return set(layouts) | set(tokens) | set(forms), causes, transforms
+    return set(layouts) | set(tokens) | set(vocabularies) | set(forms), causes, transforms
 
 
 def _joined(found: list[str], most: int = 4) -> str:

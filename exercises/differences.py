@@ -1,4 +1,4 @@
-"""Differences seen in a learner's results themselves: a parameter layout, token lists, the right values in another form.
+"""Differences seen in a learner's results themselves: a parameter layout, token lists, vocabularies, the right values in another form.
 
 A catalogued bug is a hypothesis, inferred when it reproduces the learner's
 results (``exercises/diagnosis.py``). These are not inferred: each is read off
@@ -9,10 +9,11 @@ differ, so they name mistakes no catalogue lists:
   renamed, missing, extra or wrongly sized parameter;
 - token lists (the tokenize checks) that differ by some edits: tokens merged,
   split, extra, missing or changed;
+- vocabularies (``itos`` lists) with words missing, extra or in another order;
 - the right values in another form: another dtype, the dimensions in another
-  order, a list for a tensor, the result with more items after it, or a
-  simple function of the right values (a constant factor, a softmax, an
-  argmax).
+  order, slices more or fewer along one dimension, a list for a tensor, the
+  result with more items after it, or a simple function of the right values
+  (a constant factor, a softmax temperature, an argmax, slices moved).
 
 Each function returns the differences in words, or None when the results are
 not of its kind or differ in some other way as well.
@@ -159,9 +160,10 @@ def _form(expected: torch.Tensor, actual: Any, check: Checked) -> Change | None:
 
 
 def _reshaped(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
-    """The right values as another dtype, or with the dimensions in another order or a size-1 dimension more or less."""
+    """The right values as another dtype, or with the dimensions in another order or a size-1 dimension more or less,
+    or with slices more or fewer along one dimension."""
     if actual.numel() != expected.numel():
-        return None
+        return _cut_or_extended(expected, actual, check)
     values = actual.to(expected.dtype)
     dtype = f"dtype {str(actual.dtype).removeprefix('torch.')} where {str(expected.dtype).removeprefix('torch.')} is expected"
     if actual.shape == expected.shape:
@@ -176,6 +178,26 @@ def _reshaped(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> s
             moved = values.permute(order)
             if moved.shape == expected.shape and compare(expected, moved, check) is None:
                 return "; ".join([f"{shapes} (the same dimensions in another order)", *changes])
+    return None
+
+
+def _cut_or_extended(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
+    """The expected slices along one dimension with some more after or before them, or some of them missing."""
+    if actual.dim() != expected.dim() or actual.dtype != expected.dtype:
+        return None
+    differ = [d for d in range(actual.dim()) if actual.shape[d] != expected.shape[d]]
+    if len(differ) != 1:
+        return None
+    (dim,) = differ
+    have, want = actual.shape[dim], expected.shape[dim]
+    shorter, longer = (actual, expected) if have < want else (expected, actual)
+    extra = abs(have - want)
+    for start, where in ((0, "at the end"), (extra, "at the start")):
+        part = longer.narrow(dim, start, shorter.shape[dim])
+        # The part that matches must say something: a slice of padding or zeros matches too easily.
+        if shorter.numel() and shorter.unique().numel() > 1 and compare(part, shorter, check) is None:
+            size = f"{have} slices along dimension {dim} where {want} are expected"
+            return f"{size}: the expected ones with {extra} more {where}" if have > want else f"{size}: the expected ones with {extra} missing {where}"
     return None
 
 
@@ -301,6 +323,44 @@ def _tokens(tokens: list[str]) -> str:
         return "no token"
     shown = ", ".join(repr(t) for t in tokens[:6]) + (", ..." if len(tokens) > 6 else "")
     return f"[{shown}]"
+
+
+# A vocabulary's itos starts with the two specials, ids 0 and 1: a list of strings that does is one.
+SPECIALS = ["<pad>", "<unk>"]
+
+
+def vocabulary_changes(expected: Any, actual: Any) -> list[str] | None:
+    """How the learner's vocabularies (``itos`` lists) differ from the reference's, or None when some part differs otherwise.
+
+    Told in words a learner can check against the counts: the words missing,
+    with the ids the reference gives them (ids 2 and 3 are the most frequent
+    words), the words that should not be there, and the first id whose word
+    differs when the words are the same.
+    """
+    if isinstance(expected, list) and expected[:2] == SPECIALS and all(isinstance(w, str) for w in expected):
+        if not (isinstance(actual, list) and all(isinstance(w, str) for w in actual)):
+            return None
+        return [_vocabulary(expected, actual)] if actual != expected else []
+    items = parts(expected, actual, actual)
+    if items is None:
+        same = torch.equal(expected, actual) if isinstance(expected, torch.Tensor) and isinstance(actual, torch.Tensor) \
+            else not isinstance(expected, torch.Tensor) and not isinstance(actual, torch.Tensor) and expected == actual
+        return [] if same else None
+    found = [vocabulary_changes(e, a) for e, _, a in items]
+    return None if any(f is None for f in found) else [change for f in found for change in f]
+
+
+def _vocabulary(expected: list[str], actual: list[str]) -> str:
+    def some(words: list[str]) -> str:
+        return ", ".join(words[:4]) + (f" and {len(words) - 4} more" if len(words) > 4 else "")
+
+    missing = [f"{w!r} (id {i})" for i, w in enumerate(expected) if w not in actual]
+    extra = [f"{w!r} (id {i})" for i, w in enumerate(actual) if w not in expected]
+    told = ([f"missing {some(missing)}"] if missing else []) + ([f"extra {some(extra)}"] if extra else [])
+    if not told:
+        first = next(i for i, (a, b) in enumerate(zip(expected, actual)) if a != b)
+        told.append(f"the right words in another order (id {first} is {actual[first]!r} where {expected[first]!r} is expected)")
+    return f"{len(actual)} words where {len(expected)} are expected: " + "; ".join(told)
 
 
 def load_error(actual: Any) -> bool:

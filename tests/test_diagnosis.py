@@ -179,6 +179,8 @@ def test_the_right_values_in_another_form_are_named_by_their_form():
     assert forms(x, x.tolist()) == ["form: a Python list where a tensor is expected"]
     assert forms(x, (x, torch.ones(2))) == ["form: a tuple of 2 items, the expected result first: return the result alone"]
     assert forms(x, {"unsupported": "ndarray"}) == ["form: a value of type ndarray where a torch tensor is expected"]
+    assert forms(x, torch.cat([x, torch.ones(2, 1)], 1)) == ["form: 4 slices along dimension 1 where 3 are expected: the expected ones with 1 more at the end"]
+    assert forms(x, x[1:]) == ["form: 1 slices along dimension 0 where 2 are expected: the expected ones with 1 missing at the start"]
 
 
 def test_a_simple_function_of_the_right_values_is_named_by_the_function():
@@ -215,3 +217,12 @@ def test_a_fitted_form_beside_a_failure_it_does_not_explain_is_only_possible():
     checks = [Fake("a"), Fake("b")]
     found = diagnose("attention", checks, {"attention.a": x, "attention.b": 2}, {"attention.a": x / 2, "attention.b": 3}, [])
     assert [(d.id, d.certain) for d in found] == [("form: every value 0.5 times the expected one", False)]
+
+
+def test_a_vocabulary_that_differs_is_named_by_the_words_missing_extra_or_moved():
+    """An itos list (it starts with <pad>, <unk>) is described by the words it lacks or adds, with their ids, or the first id that moved."""
+    expected = ["<pad>", "<unk>", "film", "good", "bad"]
+    assert forms(expected, ["<pad>", "<unk>", "bad"]) == ["vocabulary: 3 words where 5 are expected: missing 'film' (id 2), 'good' (id 3)"]
+    assert forms(expected, ["<pad>", "<unk>", "film", "good", "bad", "zz"]) == ["vocabulary: 6 words where 5 are expected: extra 'zz' (id 5)"]
+    assert forms(expected, ["<pad>", "<unk>", "bad", "film", "good"]) == [
+        "vocabulary: 5 words where 5 are expected: the right words in another order (id 2 is 'bad' where 'film' is expected)"]
