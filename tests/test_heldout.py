@@ -115,15 +115,21 @@ def test_apply_names_the_bug_when_a_find_text_is_missing():
         apply(bug, SOLUTIONS)
 
 
+# The causes the grader gives besides its catalogue's bugs: a documented error not raised, a check that rejects a
+# valid input, an exception in the learner's code, and the differences seen in the results.
+OTHER_CAUSES = ("raises: ", "rejects: ", "crash: ", "layout: ", "tokens: ", "vocabulary: ", "form: ")
+
+
 def test_every_judgement_is_of_a_catalogued_bug_and_cause():
-    """A verdict in judgements.toml pairs a bug of bugs.toml with a cause of the grader's catalogue, and says whether it is correct."""
+    """A verdict in judgements.toml pairs a bug of bugs.toml with a cause the grader can give, and says whether it is correct."""
     from grader.mutants import load_mutants
     from tests.heldout.measure import load_judgements
 
     judgements = load_judgements()
     assert {bug for bug, _ in judgements} <= {b["id"] for b in BUGS}
-    assert {cause for _, cause in judgements} <= {m.id for m in load_mutants()}
-    assert all(isinstance(j.get("correct"), bool) for j in judgements.values())
+    known = {m.id for m in load_mutants()}
+    assert all(cause in known or cause.startswith(OTHER_CAUSES) for _, cause in judgements)
+    assert all(isinstance(j.get("correct"), bool) and isinstance(j.get("wrong", False), bool) for j in judgements.values())
 
 
 def test_each_catalogue_has_its_own_judgements_file():
@@ -144,15 +150,15 @@ def test_each_catalogue_has_its_own_judgements_file():
 def test_fresh_judgements_if_any_are_of_fresh_bugs(catalogue):
     """A verdict in <name>-judgements.toml (once a person writes one) pairs a bug of <name>.toml with a cause the grader can give:
     a bug of its catalogue, a documented error not raised ("raises: CALL"), a check that rejects a valid input ("rejects: ...")
-    an exception in the learner's code ("crash: ..."), or a difference seen in a layout, token lists or a form ("layout: ...", "tokens: ...", "form: ...")."""
+    an exception in the learner's code ("crash: ..."), or a difference seen in the results (``OTHER_CAUSES``)."""
     from grader.mutants import load_mutants
     from tests.heldout.measure import judgements_for, load_judgements
 
     judgements = load_judgements(judgements_for(catalogue))
     assert {bug for bug, _ in judgements} <= {b["id"] for b in load_bugs(catalogue)}
     known = {m.id for m in load_mutants()}
-    assert all(cause in known or cause.startswith(("raises: ", "rejects: ", "crash: ", "layout: ", "tokens: ", "form: ")) for _, cause in judgements)
-    assert all(isinstance(j.get("correct"), bool) for j in judgements.values())
+    assert all(cause in known or cause.startswith(OTHER_CAUSES) for _, cause in judgements)
+    assert all(isinstance(j.get("correct"), bool) and isinstance(j.get("wrong", False), bool) for j in judgements.values())
 
 
 def test_tabulate_reads_the_catalogue_it_is_given(tmp_path):

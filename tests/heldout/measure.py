@@ -15,7 +15,9 @@ grades them all into ``DIR/grades/``. Per bug the table records:
   a judgements file (a person's reading of each (bug, cause) pair):
   ``judgements.toml`` for ``bugs.toml``, ``<name>-judgements.toml`` beside
   any other catalogue ``<name>.toml``, or ``--judgements FILE``; a pair
-  without a verdict is listed as not yet judged;
+  without a verdict is listed as not yet judged. A verdict ``correct = false``
+  is a wrong name unless it says ``wrong = false``: a true description of the
+  result that does not name the mistake behind it;
 - twin: the entry of the grader's own catalogue (``grader/mutants.toml``)
   whose edited source is the same as the bug's, whitespace aside, if any.
   The issue's targets are about bugs no catalogue lists, so the rates are
@@ -162,7 +164,9 @@ def tabulate(out: Path, catalogue: Path = CATALOGUE, judgements: Path | None = N
         causes = causes_of(results, bug["exercise"])
         verdicts = [judgements.get((bug["id"], cause)) for cause, _, _ in causes]
         named = [c for c, v in zip(causes, verdicts) if c[2] and v and v["correct"]]
-        wrong = [c for c, v in zip(causes, verdicts) if c[2] and v and not v["correct"]]
+        # A verdict may say "not the bug, but not wrong either" (wrong = false): a true description of the
+        # result that does not name the mistake behind it.
+        wrong = [c for c, v in zip(causes, verdicts) if c[2] and v and not v["correct"] and v.get("wrong", True)]
         rows.append({
             "id": bug["id"], "exercise": bug["exercise"], "cause": bug["cause"],
             "points": score["points"], "max_points": score["max_points"],
