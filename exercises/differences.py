@@ -139,6 +139,8 @@ def _extra_items(expected: Any, actual: Any, check: Checked) -> list[Change] | N
 
 
 def _form(expected: torch.Tensor, actual: Any, check: Checked) -> Change | None:
+    if actual is None:
+        return Change("None where a tensor is expected (a missing return, or no gradient where one is expected)")
     if isinstance(actual, dict) and "unsupported" in actual:
         return Change(f"a value of type {actual['unsupported']} where a torch tensor is expected")
     if isinstance(actual, (list, tuple)):

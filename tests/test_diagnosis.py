@@ -179,6 +179,7 @@ def test_the_right_values_in_another_form_are_named_by_their_form():
     assert forms(x, x.tolist()) == ["form: a Python list where a tensor is expected"]
     assert forms(x, (x, torch.ones(2))) == ["form: a tuple of 2 items, the expected result first: return the result alone"]
     assert forms(x, {"unsupported": "ndarray"}) == ["form: a value of type ndarray where a torch tensor is expected"]
+    assert forms(x, None) == ["form: None where a tensor is expected (a missing return, or no gradient where one is expected)"]
     assert forms(x, torch.cat([x, torch.ones(2, 1)], 1)) == ["form: 4 slices along dimension 1 where 3 are expected: the expected ones with 1 more at the end"]
     assert forms(x, x[1:]) == ["form: 1 slices along dimension 0 where 2 are expected: the expected ones with 1 missing at the start"]
 
