@@ -11,8 +11,8 @@ none of the grader's diagnosis code, its catalogue, nor any judgements or
 results) and different from both. ``fresh3.toml`` is a fourth, written
 blind under the same rule and different from all three. ``fresh4.toml`` is
 a fifth, written blind under the same rule and different from all four;
-``fresh5.toml`` a sixth, ``fresh6.toml`` a seventh and ``fresh7.toml`` an eighth, likewise
-different from all before.
+``fresh5.toml`` a sixth, ``fresh6.toml`` a seventh, ``fresh7.toml`` an eighth and
+``fresh8.toml`` a ninth, likewise different from all before.
 ``measure.py`` grades every entry of any of them (``--bugs``).
 """
 
@@ -33,7 +33,8 @@ FRESH4 = Path(__file__).with_name("fresh4.toml")
 FRESH5 = Path(__file__).with_name("fresh5.toml")
 FRESH6 = Path(__file__).with_name("fresh6.toml")
 FRESH7 = Path(__file__).with_name("fresh7.toml")
-CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7)
+FRESH8 = Path(__file__).with_name("fresh8.toml")
+CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 
