@@ -180,6 +180,8 @@ def _reshaped(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> s
             moved = values.permute(order)
             if moved.shape == expected.shape and compare(expected, moved, check) is None:
                 return "; ".join([f"{shapes} (the same dimensions in another order)", *changes])
+    if compare(expected, values.reshape(expected.shape), check) is None:
+        return "; ".join([f"{shapes} (the same values in the same order, reshaped: dimensions merged or split)", *changes])
     return None
 
 
@@ -218,12 +220,30 @@ def _function_of(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -
     sharper = _temperature(expected, actual, check)
     if sharper is not None:
         return f"the softmax of the documented scores times {sharper:.3g}: the scores are scaled by another factor than the documented one"
+    rescaled = _vectors_rescaled(expected, actual, check)
+    if rescaled:
+        return rescaled
     norm = (expected * expected).sum()
     if norm > 0 and torch.isfinite(actual).all():
         factor = float((expected * actual).sum() / norm)
         if not math.isclose(factor, 1.0, rel_tol=1e-3) and compare(factor * expected, actual, check) is None:
             return "every value 0 where non-zero values are expected" if factor == 0 else f"every value {factor:.3g} times the expected one"
     return None
+
+
+def _vectors_rescaled(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
+    """Each vector (along the last dimension) the expected one times a factor of its own: normalised, most often."""
+    if expected.dim() < 2 or expected.shape[-1] < 2 or not torch.isfinite(actual).all():
+        return None
+    norms = (expected * expected).sum(-1, keepdim=True)
+    if not (norms > 0).all():
+        return None
+    factors = (expected * actual).sum(-1, keepdim=True) / norms  # (..., 1): the best factor for each vector
+    if torch.allclose(factors, factors.flatten()[0].expand_as(factors), rtol=1e-3) or compare(factors * expected, actual, check) is not None:
+        return None  # one factor for all is the constant factor's case; or no factor makes the vectors
+    if torch.allclose(actual.norm(dim=-1), torch.ones(()), atol=1e-4):
+        return "every vector along the last dimension the expected one scaled to length 1 (normalised)"
+    return "every vector along the last dimension the expected one times a factor of its own"
 
 
 def _temperature(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> float | None:

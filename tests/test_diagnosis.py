@@ -176,6 +176,10 @@ def test_the_right_values_in_another_form_are_named_by_their_form():
     assert forms(x, x.double()) == ["form: dtype float64 where float32 is expected (the values are right)"]
     assert forms(x, x.T.contiguous()) == ["form: shape (3, 2) where (2, 3) is expected (the same dimensions in another order)"]
     assert forms(x, x.unsqueeze(0)) == ["form: shape (1, 2, 3) where (2, 3) is expected (a dimension of size 1 more or less)"]
+    assert forms(x.reshape(1, 2, 3), x.reshape(2, 3)) == [
+        "form: shape (2, 3) where (1, 2, 3) is expected (a dimension of size 1 more or less)"]
+    assert forms(x.reshape(2, 3, 1).expand(2, 3, 2).contiguous(), x.repeat_interleave(2).reshape(6, 2)) == [
+        "form: shape (6, 2) where (2, 3, 2) is expected (the same values in the same order, reshaped: dimensions merged or split)"]
     assert forms(x, x.tolist()) == ["form: a Python list where a tensor is expected"]
     assert forms(x, (x, torch.ones(2))) == ["form: a tuple of 2 items, the expected result first: return the result alone"]
     assert forms(x, {"unsupported": "ndarray"}) == ["form: a value of type ndarray where a torch tensor is expected"]
@@ -188,6 +192,8 @@ def test_a_simple_function_of_the_right_values_is_named_by_the_function():
     """A constant factor, a softmax and an argmax of the expected values are seen in the result."""
     logits = torch.tensor([[0.5, -1.0], [2.0, 0.25]])
     assert forms(logits, logits / 2) == ["form: every value 0.5 times the expected one"]
+    assert forms(logits, torch.nn.functional.normalize(logits, dim=-1)) == [
+        "form: every vector along the last dimension the expected one scaled to length 1 (normalised)"]
     assert forms(logits, logits.softmax(-1)) == ["form: the softmax along the last dimension of the expected values, where the values themselves are expected"]
     scores = torch.tensor([[0.3, -1.2, 2.0], [1.0, 0.0, -0.5]])
     assert forms(scores.softmax(-1), (2.5 * scores).softmax(-1)) == [

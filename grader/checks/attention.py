@@ -86,4 +86,5 @@ def rejects_bad_inputs(impl):
             outcome(lambda: weights(X, torch.ones(2, 3)), "attention_weights with a float mask"),
             outcome(lambda: weights(X, torch.ones(2, 3, dtype=torch.long)), "attention_weights with a 0/1 integer mask"),
             outcome(lambda: weights(randn(4, seed=15)), "attention_weights on a 1-D X"),
-            outcome(lambda: weights(X, torch.ones(2, 4, dtype=torch.bool)), "attention_weights with a mask of the wrong shape")]
+            outcome(lambda: weights(X, torch.ones(2, 4, dtype=torch.bool)), "attention_weights with a mask of the wrong shape"),
+            outcome(lambda: weights(X, torch.ones(3, dtype=torch.bool)), "attention_weights with a (T,) mask for a (batch, T, k) X")]

@@ -13,9 +13,10 @@ def odd_k(impl):
     return impl.positional.sinusoidal_encoding(10, 7)
 
 
-@check("sinusoidal", "the table is float32 of shape (max_len, k), also for max_len = 1 and k = 1")
+@check("sinusoidal", "the table is a plain float32 tensor (fixed, not a Parameter) of shape (max_len, k), also for max_len = 1 and k = 1")
 def small_tables(impl):
-    return impl.positional.sinusoidal_encoding(1, 1), impl.positional.sinusoidal_encoding(3, 2)
+    table = impl.positional.sinusoidal_encoding(3, 2)
+    return impl.positional.sinusoidal_encoding(1, 1), table, type(table).__name__, getattr(table, "requires_grad", None)
 
 
 @check("sinusoidal", "max_len or k not positive raises a ValueError")
