@@ -109,12 +109,14 @@ class Change(NamedTuple):
 def form_changes(expected: Any, actual: Any, check: Checked) -> list[Change] | None:
     """How the learner's result is the right one in another form, or None when some part differs otherwise.
 
-    Recognised: another dtype, the dimensions in another order, a dimension of
-    size 1 more or less, a Python list for a tensor or a tensor for a list, a
-    type that is no tensor, the result with more items after it (a pair), and
-    a simple function of the right values (a constant factor, a softmax, a
-    log-softmax, an argmax). Each is seen in the result itself: the values are
-    the expected ones, or follow from them, so the mistake is in how the
+    Recognised, keeping every value: another dtype, the dimensions in another
+    order, a dimension of size 1 more or less, the same values reshaped,
+    slices more or fewer along one dimension, a Python list for a tensor or a
+    tensor for a list, a type that is no tensor, None, the result with more
+    items after it (a pair). Fitted to the learner's values: a constant
+    factor, a factor per vector (normalised), a softmax, a log-softmax, an
+    argmax, the softmax of scores scaled otherwise, slices moved along one
+    dimension. Each is seen in the result itself, so the mistake is in how the
     result is built. Square tensors transposed are not a form: their values
     differ, and a wrong softmax axis does the same.
     """
