@@ -1,6 +1,6 @@
 """The held-out bug catalogues are well formed: every bug applies and compiles.
 
-Every catalogue, ``bugs.toml``, ``fresh.toml``, ``fresh2.toml``, ``fresh3.toml`` to ``fresh8.toml``, gets the
+Every catalogue, ``bugs.toml``, ``fresh.toml``, ``fresh2.toml``, ``fresh3.toml`` to ``fresh9.toml``, gets the
 same checks; each must list different mistakes from the others.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from exercises.catalogue import EXERCISES
-from tests.heldout import CATALOGUE, CATALOGUES, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, apply, load_bugs
+from tests.heldout import CATALOGUE, CATALOGUES, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, apply, load_bugs
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 BUGS = load_bugs()
@@ -65,9 +65,9 @@ PAIR_IDS = [f"{a}-{b}" for a, b in CATALOGUE_PAIRS]
 
 
 def test_every_catalogue_is_checked_against_the_others():
-    """The nine catalogues are all listed, so the pairwise checks below cover each pair."""
-    assert set(CATALOGUES) == {CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8}
-    assert len(CATALOGUE_PAIRS) == 36
+    """The ten catalogues are all listed, so the pairwise checks below cover each pair."""
+    assert set(CATALOGUES) == {CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9}
+    assert len(CATALOGUE_PAIRS) == 45
 
 
 @pytest.mark.parametrize(("first", "second"), CATALOGUE_PAIRS, ids=PAIR_IDS)
@@ -145,9 +145,10 @@ def test_each_catalogue_has_its_own_judgements_file():
     assert judgements_for(FRESH6) == FRESH6.with_name("fresh6-judgements.toml")
     assert judgements_for(FRESH7) == FRESH7.with_name("fresh7-judgements.toml")
     assert judgements_for(FRESH8) == FRESH8.with_name("fresh8-judgements.toml")
+    assert judgements_for(FRESH9) == FRESH9.with_name("fresh9-judgements.toml")
 
 
-@pytest.mark.parametrize("catalogue", [FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8], ids=lambda path: path.name)
+@pytest.mark.parametrize("catalogue", [FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9], ids=lambda path: path.name)
 def test_fresh_judgements_if_any_are_of_fresh_bugs(catalogue):
     """A verdict in <name>-judgements.toml (once a person writes one) pairs a bug of <name>.toml with a cause the grader can give:
     a bug of its catalogue, a documented error not raised ("raises: CALL"), a check that rejects a valid input ("rejects: ...")

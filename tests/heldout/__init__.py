@@ -11,8 +11,8 @@ none of the grader's diagnosis code, its catalogue, nor any judgements or
 results) and different from both. ``fresh3.toml`` is a fourth, written
 blind under the same rule and different from all three. ``fresh4.toml`` is
 a fifth, written blind under the same rule and different from all four;
-``fresh5.toml`` a sixth, ``fresh6.toml`` a seventh, ``fresh7.toml`` an eighth and
-``fresh8.toml`` a ninth, likewise different from all before.
+``fresh5.toml`` a sixth, ``fresh6.toml`` a seventh, ``fresh7.toml`` an eighth,
+``fresh8.toml`` a ninth and ``fresh9.toml`` a tenth, likewise different from all before.
 ``measure.py`` grades every entry of any of them (``--bugs``).
 """
 
@@ -34,7 +34,8 @@ FRESH5 = Path(__file__).with_name("fresh5.toml")
 FRESH6 = Path(__file__).with_name("fresh6.toml")
 FRESH7 = Path(__file__).with_name("fresh7.toml")
 FRESH8 = Path(__file__).with_name("fresh8.toml")
-CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8)
+FRESH9 = Path(__file__).with_name("fresh9.toml")
+CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 
