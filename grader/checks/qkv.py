@@ -16,10 +16,11 @@ def state_dict_layout(impl):
     return state_layout(impl.attention.SelfAttention(8, 2)), state_layout(impl.attention.SelfAttention(6, 1))
 
 
-@check("qkv", "one head: softmax(Q K^T / sqrt(k)) V with Q, K, V from their own maps, then unify_heads; no dropout, so training mode gives the same")
+@check("qkv", "one head: softmax(Q K^T / sqrt(k)) V with Q, K, V from their own maps, then unify_heads; one head is the default; no dropout, so training mode gives the same")
 def one_head(impl):
     module, x = _module(impl, 6, 1), randn(2, 5, 6, seed=1)
-    return module(x), module.train()(x)
+    default = loaded(impl.attention.SelfAttention(6), attention_state(6, 30))  # heads=1 unless told otherwise
+    return module(x), default(x), module.train()(x)
 
 
 @check("qkv", "several heads: head h uses features [h*s, (h+1)*s) of Q, K and V, scores divided by sqrt(s), heads concatenated in order")
