@@ -174,6 +174,8 @@ def _reshaped(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> s
         return dtype + " (the values are right)" if compare(expected, values, check) is None else None
     changes = [] if actual.dtype == expected.dtype else [dtype]
     shapes = f"shape {tuple(actual.shape)} where {tuple(expected.shape)} is expected"
+    if expected.numel() == 0:  # no values to compare: the shape is all there is
+        return "; ".join([f"{shapes} (both empty)", *changes])
     if [n for n in actual.shape if n != 1] == [n for n in expected.shape if n != 1]:
         if compare(expected, values.reshape(expected.shape), check) is None:
             return "; ".join([f"{shapes} (a dimension of size 1 more or less)", *changes])

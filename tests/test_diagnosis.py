@@ -181,6 +181,7 @@ def test_the_right_values_in_another_form_are_named_by_their_form():
     assert forms(x.reshape(2, 3, 1).expand(2, 3, 2).contiguous(), x.repeat_interleave(2).reshape(6, 2)) == [
         "form: shape (6, 2) where (2, 3, 2) is expected (the same values in the same order, reshaped: dimensions merged or split)"]
     assert forms(x, x.tolist()) == ["form: a Python list where a tensor is expected"]
+    assert forms(torch.zeros(0, 5), torch.zeros(0, 0)) == ["form: shape (0, 0) where (0, 5) is expected (both empty)"]
     assert forms(x, (x, torch.ones(2))) == ["form: a tuple of 2 items, the expected result first: return the result alone"]
     assert forms(x, {"unsupported": "ndarray"}) == ["form: a value of type ndarray where a torch tensor is expected"]
     assert forms(x, None) == ["form: None where a tensor is expected (a missing return, or no gradient where one is expected)"]
