@@ -55,10 +55,13 @@ def self_attention_with_a_mask(impl):
     return impl.attention.self_attention(randn(2, 5, 4, seed=9), padded_mask([3, 5], 5))
 
 
-@check("attention", "float64 in gives float64 out")
+@check("attention", "float64 in gives float64 out, and float16 masked weights stay float16")
 def float64_stays_float64(impl):
     X = randn(1, 4, 3, seed=10, dtype=torch.float64)
-    return impl.attention.attention_weights(X), impl.attention.self_attention(X, padded_mask([3], 4))
+    # float16 too: a fill value of another dtype (float32's minimum) does not fit in it
+    half = randn(2, 4, 3, seed=10).half()
+    return (impl.attention.attention_weights(X), impl.attention.self_attention(X, padded_mask([3], 4)),
+            impl.attention.attention_weights(half, padded_mask([4, 2], 4)))
 
 
 @check("attention", "the input X must not be modified in place (no X /= ..., no masked_fill_ on it)")
