@@ -245,7 +245,8 @@ def _vectors_rescaled(expected: torch.Tensor, actual: torch.Tensor, check: Check
     factors = (expected * actual).sum(-1, keepdim=True) / norms  # (..., 1): the best factor for each vector
     if torch.allclose(factors, factors.flatten()[0].expand_as(factors), rtol=1e-3) or compare(factors * expected, actual, check) is not None:
         return None  # one factor for all is the constant factor's case; or no factor makes the vectors
-    if torch.allclose(actual.norm(dim=-1), torch.ones(()), atol=1e-4):
+    lengths = actual.norm(dim=-1)
+    if torch.allclose(lengths, torch.ones_like(lengths), atol=1e-4):
         return "every vector along the last dimension the expected one scaled to length 1 (normalised)"
     return "every vector along the last dimension the expected one times a factor of its own"
 
@@ -369,11 +370,19 @@ def vocabulary_changes(expected: Any, actual: Any) -> list[str] | None:
         return [_vocabulary(expected, actual)] if actual != expected else []
     items = parts(expected, actual, actual)
     if items is None:
-        same = torch.equal(expected, actual) if isinstance(expected, torch.Tensor) and isinstance(actual, torch.Tensor) \
-            else not isinstance(expected, torch.Tensor) and not isinstance(actual, torch.Tensor) and expected == actual
-        return [] if same else None
+        return [] if _equal(expected, actual) else None
     found = [vocabulary_changes(e, a) for e, _, a in items]
     return None if any(f is None for f in found) else [change for f in found for change in f]
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Whether two results are the same, tensors inside dicts and lists included, without ever raising."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b)
+    items = parts(a, b, b)
+    if items is not None:
+        return all(_equal(x, y) for x, _, y in items)
+    return type(a) is type(b) and not isinstance(a, (dict, list, tuple)) and a == b
 
 
 def _vocabulary(expected: list[str], actual: list[str]) -> str:

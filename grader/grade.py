@@ -11,6 +11,7 @@ learner's results match a catalogued bug's (``mutants.toml``), that bug.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 import tomllib
@@ -208,7 +209,10 @@ class Grader:
             if not failed or all("not started:" in r.message for r in failed):
                 continue
             hypotheses = [(m.id, m.hint, self._results_of(m)) for m in self.mutants if m.exercise == exercise]
-            found += diagnose(exercise, self.checks, self.expected, learner, hypotheses)
+            try:
+                found += diagnose(exercise, self.checks, self.expected, learner, hypotheses)
+            except Exception:  # a fault of the diagnosis must not cost the learner their grade: no cause, and a log line
+                logging.getLogger(__name__).exception("the diagnosis of %s failed; the exercise is graded without a cause", exercise)
         return found
 
     def report(self, name: str, outcomes: dict[str, Outcome], rerun: Callable[[list[Task]], dict[str, Outcome]] | None = None,

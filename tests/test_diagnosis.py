@@ -234,3 +234,15 @@ def test_a_vocabulary_that_differs_is_named_by_the_words_missing_extra_or_moved(
     assert forms(expected, ["<pad>", "<unk>", "film", "good", "bad", "zz"]) == ["vocabulary: 6 words where 5 are expected: extra 'zz' (id 5)"]
     assert forms(expected, ["<pad>", "<unk>", "bad", "film", "good"]) == [
         "vocabulary: 5 words where 5 are expected: the right words in another order (id 2 is 'bad' where 'film' is expected)"]
+
+
+def test_differences_of_every_dtype_and_container_never_raise():
+    """float64 and float16 vectors rescaled, and dicts of tensors beside a vocabulary, are read without an error."""
+    x = torch.tensor([[0.5, -1.0], [2.0, 0.25]])
+    for dtype in (torch.float64, torch.float16):
+        found = forms(x.to(dtype), torch.nn.functional.normalize(x, dim=-1).to(dtype))
+        assert found == ["form: every vector along the last dimension the expected one scaled to length 1 (normalised)"], dtype
+    grads = {"w": torch.ones(2)}
+    assert forms(({"w": torch.ones(2)}, ["<pad>", "<unk>", "a"]), ({"v": torch.ones(2)}, ["<pad>", "<unk>", "b"])) == []
+    assert forms((grads, ["<pad>", "<unk>", "a"]), (grads, ["<pad>", "<unk>", "b"])) == [
+        "vocabulary: 3 words where 3 are expected: missing 'a' (id 2); extra 'b' (id 2)"]

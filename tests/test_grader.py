@@ -68,6 +68,22 @@ def test_independent_implementation_scores_full_marks_in_process(grader):
     assert [r.test for r in results if not r.passed] == []
 
 
+def test_a_fault_of_the_diagnosis_costs_no_points(grader, monkeypatch, capsys):
+    """Should the diagnosis raise, the submission keeps its score, gets no cause, and the log says why."""
+    import grader.grade as grade
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("Double did not match Float")
+
+    monkeypatch.setattr(grade, "diagnose", broken)
+    outcomes = grader.outcomes_in_process(Impl("tests.independent.exercises"))
+    outcomes["attention.worked_example_weights"] = type(outcomes["attention.worked_example_weights"])(value=None)
+    report = grader.report("broken diagnosis", outcomes)
+    assert scores(report)["attention"] < FULL["attention"] and scores(report)["vocab"] == FULL["vocab"]
+    assert report.diagnoses == [] and report.problem is None
+    assert "the diagnosis of attention failed" in capsys.readouterr().err
+
+
 # --- the catalogue of bugs ---------------------------------------------------------------------
 
 
