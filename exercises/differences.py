@@ -114,7 +114,7 @@ def form_changes(expected: Any, actual: Any, check: Checked) -> list[Change] | N
     slices more or fewer along one dimension, a Python list for a tensor or a
     tensor for a list, a type that is no tensor, None, the result with more
     items after it (a pair). Fitted to the learner's values: a constant
-    factor, a factor per vector (normalised), a softmax, a log-softmax, an
+    factor, every vector normalised, a softmax, a log-softmax, an
     argmax, the softmax of scores scaled otherwise, slices moved along one
     dimension. Each is seen in the result itself, so the mistake is in how the
     result is built. Square tensors transposed are not a form: their values
@@ -236,7 +236,11 @@ def _function_of(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -
 
 
 def _vectors_rescaled(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:
-    """Each vector (along the last dimension) the expected one times a factor of its own: normalised, most often."""
+    """Each vector (along the last dimension) the expected one scaled to length 1.
+
+    Only normalised: a factor of its own for every vector, free, would explain
+    too much (any vectors zeroed, any rows reweighted) and so prove too little.
+    """
     if expected.dim() < 2 or expected.shape[-1] < 2 or not torch.isfinite(actual).all():
         return None
     norms = (expected * expected).sum(-1, keepdim=True)
@@ -248,7 +252,7 @@ def _vectors_rescaled(expected: torch.Tensor, actual: torch.Tensor, check: Check
     lengths = actual.norm(dim=-1)
     if torch.allclose(lengths, torch.ones_like(lengths), atol=1e-4):
         return "every vector along the last dimension the expected one scaled to length 1 (normalised)"
-    return "every vector along the last dimension the expected one times a factor of its own"
+    return None
 
 
 def _temperature(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> float | None:
