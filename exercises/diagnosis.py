@@ -192,30 +192,34 @@ def _seen_causes(exercise: str, by_id: Mapping[str, Checked], expected: Mapping[
     learner's module; token edits explain the tokenize checks; a form explains
     the checks where every difference is one.
     """
-    layouts = {key: found for key in sorted(unexplained) if key in learner and (found := layout_changes(expected[key], learner[key]))}
+    def read(pool: set[str], differences) -> dict[str, list]:
+        """What ``differences(check id)`` finds, by check, for the checks of ``pool`` that have a result."""
+        return {key: found for key in sorted(pool) if key in learner and (found := differences(key))}
+
+    layouts = read(unexplained, lambda key: layout_changes(expected[key], learner[key]))
     if layouts:
         layouts |= {key: [] for key in sorted(unexplained - set(layouts)) if key in learner and load_error(learner[key])}
     causes = [Diagnosis(exercise, "layout: " + "; ".join(found), "the parameters are not laid out as documented, and the checks "
                         "load weights by name and shape: " + _joined(found))
               for found in layouts.values() if found]
-    tokens = {key: found for key in sorted(unexplained) if key.startswith(TOKEN_CHECKS) and key in learner
-              and (found := token_changes(expected[key], learner[key]))}
-    edits = list(dict.fromkeys(edit for found in tokens.values() for edit in found))
-    if edits:
+    tokens = read({key for key in unexplained if key.startswith(TOKEN_CHECKS)}, lambda key: token_changes(expected[key], learner[key]))
+    if edits := _distinct(tokens):
         causes.append(Diagnosis(exercise, "tokens: " + "; ".join(edits[:4]), "tokenize does not follow the documented rules: it gives " + _joined(edits)))
-    vocabularies = {key: found for key in sorted(unexplained - set(layouts) - set(tokens)) if key in learner
-                    and (found := vocabulary_changes(expected[key], learner[key]))}
-    told = list(dict.fromkeys(change for found in vocabularies.values() for change in found))
-    if told:
+    vocabularies = read(unexplained - set(layouts) - set(tokens), lambda key: vocabulary_changes(expected[key], learner[key]))
+    if told := _distinct(vocabularies):
         causes.append(Diagnosis(exercise, "vocabulary: " + "; ".join(told[:4]), "the vocabulary differs: " + _joined(told)))
-    forms = {key: found for key in sorted(unexplained - set(layouts) - set(tokens) - set(vocabularies)) if key in learner
-             and (found := form_changes(expected[key], learner[key], by_id[key]))}
-    changes = list(dict.fromkeys(change for found in forms.values() for change in found))
+    forms = read(unexplained - set(layouts) - set(tokens) - set(vocabularies), lambda key: form_changes(expected[key], learner[key], by_id[key]))
+    changes = _distinct(forms)
     exact, fitted = [c.text for c in changes if not c.fitted], [c.text for c in changes if c.fitted]
     if exact:
         causes.append(Diagnosis(exercise, "form: " + "; ".join(exact[:4]), "the result is the right one in another form: " + _joined(exact)))
     transforms = [Diagnosis(exercise, "form: " + "; ".join(fitted[:4]), "the result is the right one transformed: " + _joined(fitted))] if fitted else []
     return set(layouts) | set(tokens) | set(vocabularies) | set(forms), causes, transforms
+
+
+def _distinct(found: Mapping[str, list]) -> list:
+    """Every difference found, once, in the order of the checks."""
+    return list(dict.fromkeys(change for changes in found.values() for change in changes))
 
 
 def _joined(found: list[str], most: int = 4) -> str:
@@ -237,7 +241,8 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
         return []
     by_id = {c.id: c for c in mine}
     # What the learner's own code raised where the reference raised nothing: facts, reported apart.
-    crashed = {key: found for key in failed if key in learner and (found := crashes(expected[key], learner[key]))}
+    # In the checks' order, so that the same results give the same feedback in every process (sets of strings are not).
+    crashed = {key: found for key in sorted(failed) if key in learner and (found := crashes(expected[key], learner[key]))}
     places = {(kind, where) for found in crashed.values() for kind, _, where in found}
     broken = {key for key, found in crashed.items() if any(_shape_error(message) for _, message, _ in found)}
     named, near = _weigh(exercise, mine, expected, learner, hypotheses, failed, broken)
@@ -245,7 +250,7 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     seen, observed, transformed = _seen_causes(exercise, by_id, expected, learner, failed - covered)
     # A documented error that is not raised names its own cause: the call and the exception it owes. Not
     # when what the learner's code raised instead is a crash that shows elsewhere too: that is the fault.
-    gaps = {key: found for key in failed - covered - seen if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
+    gaps = {key: found for key in sorted(failed - covered - seen) if key in learner and (found := error_gaps(expected[key], learner[key], by_id[key]))}
     gaps = {key: found for key, found in gaps.items() if not any((got, at) in places for _, _, got, at in found)}
     everything = _first_per_place(crash for found in crashed.values() for crash in found)
     # A raise statement of the learner's own that fires on an input the reference accepts is the
