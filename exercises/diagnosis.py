@@ -205,7 +205,7 @@ def _seen_causes(exercise: str, by_id: Mapping[str, Checked], expected: Mapping[
     tokens = read({key for key in unexplained if key.startswith(TOKEN_CHECKS)}, lambda key: token_changes(expected[key], learner[key]))
     if edits := _distinct(tokens):
         causes.append(Diagnosis(exercise, "tokens: " + "; ".join(edits[:4]), "tokenize does not follow the documented rules: it gives " + _joined(edits)))
-    vocabularies = read(unexplained - set(layouts) - set(tokens), lambda key: vocabulary_changes(expected[key], learner[key]))
+    vocabularies = read(unexplained - set(layouts) - set(tokens), lambda key: vocabulary_changes(expected[key], learner[key], by_id[key]))
     if told := _distinct(vocabularies):
         causes.append(Diagnosis(exercise, "vocabulary: " + "; ".join(told[:4]), "the vocabulary differs: " + _joined(told)))
     forms = read(unexplained - set(layouts) - set(tokens) - set(vocabularies), lambda key: form_changes(expected[key], learner[key], by_id[key]))

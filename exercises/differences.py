@@ -241,16 +241,13 @@ def _vectors_rescaled(expected: torch.Tensor, actual: torch.Tensor, check: Check
     Only normalised: a factor of its own for every vector, free, would explain
     too much (any vectors zeroed, any rows reweighted) and so prove too little.
     """
-    if expected.dim() < 2 or expected.shape[-1] < 2 or not torch.isfinite(actual).all():
+    if expected.dim() < 2 or expected.shape[-1] < 2:
         return None
-    norms = (expected * expected).sum(-1, keepdim=True)
-    if not (norms > 0).all():
+    lengths = expected.norm(dim=-1, keepdim=True)  # (..., 1)
+    # Vectors all of one length normalised are one constant factor: that case says so.
+    if not (lengths > 0).all() or torch.allclose(lengths, lengths.flatten()[0].expand_as(lengths), rtol=1e-3):
         return None
-    factors = (expected * actual).sum(-1, keepdim=True) / norms  # (..., 1): the best factor for each vector
-    if torch.allclose(factors, factors.flatten()[0].expand_as(factors), rtol=1e-3) or compare(factors * expected, actual, check) is not None:
-        return None  # one factor for all is the constant factor's case; or no factor makes the vectors
-    lengths = actual.norm(dim=-1)
-    if torch.allclose(lengths, torch.ones_like(lengths), atol=1e-4):
+    if compare(expected / lengths, actual, check) is None:
         return "every vector along the last dimension the expected one scaled to length 1 (normalised)"
     return None
 
@@ -360,7 +357,7 @@ def _tokens(tokens: list[str]) -> str:
 SPECIALS = ["<pad>", "<unk>"]
 
 
-def vocabulary_changes(expected: Any, actual: Any) -> list[str] | None:
+def vocabulary_changes(expected: Any, actual: Any, check: Checked) -> list[str] | None:
     """How the learner's vocabularies (``itos`` lists) differ from the reference's, or None when some part differs otherwise.
 
     Told in words a learner can check against the counts: the words missing,
@@ -374,19 +371,9 @@ def vocabulary_changes(expected: Any, actual: Any) -> list[str] | None:
         return [_vocabulary(expected, actual)] if actual != expected else []
     items = parts(expected, actual, actual)
     if items is None:
-        return [] if _equal(expected, actual) else None
-    found = [vocabulary_changes(e, a) for e, _, a in items]
+        return [] if compare(expected, actual, check) is None else None
+    found = [vocabulary_changes(e, a, check) for e, _, a in items]
     return None if any(f is None for f in found) else [change for f in found for change in f]
-
-
-def _equal(a: Any, b: Any) -> bool:
-    """Whether two results are the same, tensors inside dicts and lists included, without ever raising."""
-    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b)
-    items = parts(a, b, b)
-    if items is not None:
-        return all(_equal(x, y) for x, _, y in items)
-    return type(a) is type(b) and not isinstance(a, (dict, list, tuple)) and a == b
 
 
 def _vocabulary(expected: list[str], actual: list[str]) -> str:
