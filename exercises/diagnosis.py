@@ -35,7 +35,8 @@ A bug is
   chance. It explains the checks it is seen in (a layout also every check
   that could not load the documented weights). A form with a parameter fitted
   to the learner's values (a factor, a softmax temperature, slices moved) could,
-  on a small result: it is named only as a fit is;
+  on a small result: it is named only as a fit is, or when it comes true on two
+  checks or more (two different inputs);
 - a ``raise`` statement of the learner's own that fires where the reference
   raised nothing is named: a check that rejects what the docstring allows;
 - any other exception the learner's own code raised where the reference raised
@@ -44,7 +45,11 @@ A bug is
   mistake is or only where a wrong result was used. It explains that check's
   failure for the rule above; and when it is a shape error, it is no evidence
   for a hypothesis that fails the same way (any hypothesis that gets a shape
-  wrong in the same torch call would);
+  wrong in the same torch call would). It is named as the cause when nothing
+  else is left to explain and its line is telling: a line of the learner's own,
+  not one the reference has too (that line is right: a wrong value only
+  arrived there), and not a shape error (the tensor of the wrong shape may have
+  been made anywhere before);
 - offered as **possibly** when nothing is named: the broadest fit, else the
   bug that explains the largest share (at least half) of its predictions,
   all of them checks the learner failed;
@@ -54,7 +59,7 @@ A bug is
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -114,6 +119,31 @@ def _deliberate(kind: str, where: str) -> bool:
     """
     statement = where.partition(": ")[2]
     return statement.startswith("raise ") and kind in statement
+
+
+def reference_lines(sources: Mapping[str, str]) -> frozenset[str]:
+    """Every line of the reference's modules (``{"attention.py": source}``) as a crash's place names it: ``attention.py: statement``."""
+    return frozenset(f"{name}: {line.strip()[:120]}" for name, source in sources.items() for line in source.splitlines() if line.strip())
+
+
+def _telling(kind: str, message: str, where: str, reference_lines: Collection[str] | None) -> bool:
+    """Whether an exception the learner's code raised shows where their mistake is, so that it can be named as the cause.
+
+    Not on a line the reference has too: that line is right, and only where a
+    wrong value arrived. Not a shape error: the tensor of the wrong shape may
+    have been made anywhere before (but ``.view`` on a tensor whose memory does
+    not allow it is the line's own mistake). Not the learner's own ``raise``: that
+    is a check that rejects an input ("rejects: ...").
+    """
+    statement = where.partition(": ")[2]
+    if reference_lines is None or not statement or _deliberate(kind, where):
+        return False
+    own = f"{where.partition(':')[0]}: {statement}" not in reference_lines
+    return own and (not _shape_error(message) or "Use .reshape(...) instead" in message)
+
+
+def _crash(exercise: str, kind: str, message: str, where: str) -> Diagnosis:
+    return Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}", f"your code raises {kind} ({message}) at {where}")
 
 
 def _first_per_place(found) -> list[tuple[str, str, str]]:
@@ -214,6 +244,9 @@ def _seen_causes(exercise: str, by_id: Mapping[str, Checked], expected: Mapping[
     if exact:
         causes.append(Diagnosis(exercise, "form: " + "; ".join(exact[:4]), "the result is the right one in another form: " + _joined(exact)))
     transforms = [Diagnosis(exercise, "form: " + "; ".join(fitted[:4]), "the result is the right one transformed: " + _joined(fitted))] if fitted else []
+    # A fit that comes true on two checks, two different inputs, is no longer a chance: it is seen.
+    if sum(any(c.fitted for c in found) for found in forms.values()) >= 2:
+        causes, transforms = causes + transforms, []
     return set(layouts) | set(tokens) | set(vocabularies) | set(forms), causes, transforms
 
 
@@ -227,13 +260,15 @@ def _joined(found: list[str], most: int = 4) -> str:
 
 
 def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, Any], learner: Mapping[str, Any],
-             hypotheses: list[tuple[str, str, Mapping[str, Any]]]) -> list[Diagnosis]:
+             hypotheses: list[tuple[str, str, Mapping[str, Any]]], reference_lines: Collection[str] | None = None) -> list[Diagnosis]:
     """The causes that explain the learner's results on ``exercise``'s checks, and the exceptions their code raised.
 
     ``expected`` maps a check id to the reference's result; ``learner`` to the
     learner's (absent when the check produced none: a time-out, a crash);
-    ``hypotheses`` are (id, message, results by check id). Returns the named
-    causes, else at most one "possibly"; then one crash per place.
+    ``hypotheses`` are (id, message, results by check id); ``reference_lines``
+    are the reference's lines (``reference_lines()``), or None when they are not
+    at hand (then no exception is named). Returns the named causes, else at most
+    one "possibly"; then one crash per place.
     """
     mine = [c for c in checks if c.exercise == exercise]
     failed = {c.id for c in mine if c.id not in learner or compare(expected[c.id], learner[c.id], c) is not None}
@@ -255,18 +290,22 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     everything = _first_per_place(crash for found in crashed.values() for crash in found)
     # A raise statement of the learner's own that fires on an input the reference accepts is the
     # mistake itself (unless a hypothesis already explains it): a check that rejects what the
-    # docstring allows. Other exceptions are facts.
+    # docstring allows. Other exceptions are facts, unless one is all that is left to explain and
+    # shows where the mistake is (``_telling``).
     unexplained = _first_per_place(crash for key, found in crashed.items() if key not in covered | set(gaps) | seen for crash in found)
     rejects = [Diagnosis(exercise, f"rejects: {kind} at {where.partition(',')[0]}",
                          f"a check of yours rejects an input the docstring allows: it raises {kind} ({message}) at {where}")
                for kind, message, where in unexplained if _deliberate(kind, where)]
-    facts = [Diagnosis(exercise, f"crash: {kind} at {where.partition(',')[0]}", f"your code raises {kind} ({message}) at {where}", kind="crash")
-             for kind, message, where in everything if not _deliberate(kind, where)]
-    if (named or gaps or rejects or observed or transformed) and covered | set(gaps) | seen | set(crashed) >= failed:
+    explained = covered | set(gaps) | seen | set(crashed) >= failed
+    telling = {(kind, where) for kind, message, where in unexplained if explained and _telling(kind, message, where, reference_lines)}
+    crashes_named = [_crash(exercise, kind, message, where) for kind, message, where in everything if (kind, where) in telling]
+    facts = [replace(_crash(exercise, kind, message, where), kind="crash") for kind, message, where in everything
+             if not _deliberate(kind, where) and (kind, where) not in telling]
+    if (named or gaps or rejects or observed or transformed or crashes_named) and explained:
         kept = [d for p, d in named if not any(p < other for other, _ in named)] + observed + transformed
         kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but " + (f"it raised {got}" if got else "it returned without raising"))
                  for call, wanted, got, _ in dict.fromkeys(gap for found in gaps.values() for gap in found)]
-        return kept + rejects + facts
+        return kept + rejects + crashes_named + facts
     if named:  # each fits, but together they leave failures unexplained: a coincidence is possible
         predicted, best = max(named, key=lambda item: len(item[0]))
         near.append((1.0, Diagnosis(exercise, best.id, best.message, certain=False)))

@@ -22,12 +22,12 @@ from typing import Any
 
 from exercises.catalogue import EXERCISES, exercise_modules
 from exercises.comparison import compare
-from exercises.diagnosis import Diagnosis, diagnose
+from exercises.diagnosis import Diagnosis, diagnose, reference_lines
 
 from . import standins, submission
 from .checks import Check, Impl, all_checks, run_probe, standin_namespace
 from .jail import Jail
-from .mutants import Mutant, in_memory, load_mutants, sources
+from .mutants import SOLUTIONS, Mutant, in_memory, load_mutants, sources
 from .roots import Root, search
 from .sandbox import Code, Limits, Outcome, SandboxRun, Task
 
@@ -149,6 +149,8 @@ class Grader:
         if broken:
             raise RuntimeError(f"checks that fail on the reference itself: {broken}")
         self.mutants = load_mutants()
+        # A learner's exception on a line the reference has too is not where their mistake is.
+        self.reference_lines = reference_lines({f"{m}.py": (SOLUTIONS / f"{m}.py").read_text(encoding="utf-8") for m in exercise_modules()})
         self._mutant_results: dict[str, dict[str, Any]] = {}
         self.version = grader_version()
 
@@ -210,7 +212,7 @@ class Grader:
                 continue
             hypotheses = [(m.id, m.hint, self._results_of(m)) for m in self.mutants if m.exercise == exercise]
             try:
-                found += diagnose(exercise, self.checks, self.expected, learner, hypotheses)
+                found += diagnose(exercise, self.checks, self.expected, learner, hypotheses, self.reference_lines)
             except Exception:  # a fault of the diagnosis must not cost the learner their grade: no cause, and a log line
                 logging.getLogger(__name__).exception("the diagnosis of %s failed; the exercise is graded without a cause", exercise)
         return found

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from exercises.diagnosis import diagnose
+from exercises.diagnosis import diagnose, reference_lines
 
 
 @dataclass(frozen=True)
@@ -225,6 +225,52 @@ def test_a_fitted_form_beside_a_failure_it_does_not_explain_is_only_possible():
     checks = [Fake("a"), Fake("b")]
     found = diagnose("attention", checks, {"attention.a": x, "attention.b": 2}, {"attention.a": x / 2, "attention.b": 3}, [])
     assert [(d.id, d.certain) for d in found] == [("form: every value 0.5 times the expected one", False)]
+
+
+def test_a_fitted_form_seen_on_two_checks_is_named_beside_a_failure_it_does_not_explain():
+    """The same kind of fit coming true on two inputs is no coincidence: it is named, as a difference seen is."""
+    x, y = torch.tensor([[0.5, -1.0], [2.0, 0.25]]), torch.tensor([[1.5, 3.0], [-2.0, 0.75]])
+    expected = {"attention.a": x, "attention.b": y, "attention.c": 3}
+    found = diagnose("attention", CHECKS, expected, {"attention.a": x / 2, "attention.b": y / 4, "attention.c": 4}, [])
+    assert [(d.id, d.certain) for d in found] == [("form: every value 0.5 times the expected one; every value 0.25 times the expected one", True)]
+
+
+# Lines of the reference, as ``reference_lines`` gives them, for the crashes below.
+REFERENCE = {"attention.py": "def attention_weights(X, mask=None):\n    scores = X @ X.mT / math.sqrt(k)\n"}
+
+
+def crashed(where: str, message: str = "sqrt(): argument 'input' must be Tensor, not int", kind: str = "TypeError") -> dict:
+    return {"raised": [kind, "Exception"], "message": message, "at": f"attention.py:103, in attention_weights: {where}"}
+
+
+def test_an_exception_on_a_line_of_the_learners_own_that_explains_every_failure_is_named():
+    """All that is wrong is one exception, on a line the reference does not have: that line is the mistake, named with its message."""
+    crash = crashed("scores = X @ X.mT / torch.sqrt(k)")
+    found = diagnose("attention", CHECKS, EXPECTED, {**EXPECTED, "attention.a": crash, "attention.b": crash}, [], reference_lines(REFERENCE))
+    assert [(d.id, d.certain, d.kind) for d in found] == [("crash: TypeError at attention.py:103", True, "cause")]
+    assert "torch.sqrt(k)" in found[0].message and "must be Tensor, not int" in found[0].message
+
+
+def test_an_exception_that_does_not_show_where_the_mistake_is_stays_a_fact():
+    """On a line the reference has too, a shape error, beside an unexplained failure, or with no reference at hand: a fact, not a cause."""
+    own, shape = crashed("scores = X @ X.mT / torch.sqrt(k)"), crashed("scores = X @ X.T / k", "The size of tensor a (2) must match the size of tensor b (4)", "RuntimeError")
+    cases = [
+        ({**EXPECTED, "attention.a": crashed("scores = X @ X.mT / math.sqrt(k)")}, reference_lines(REFERENCE)),
+        ({**EXPECTED, "attention.a": shape}, reference_lines(REFERENCE)),
+        ({**EXPECTED, "attention.a": own, "attention.b": 5}, reference_lines(REFERENCE)),
+        ({**EXPECTED, "attention.a": own}, None),
+    ]
+    for learner, lines in cases:
+        found = diagnose("attention", CHECKS, EXPECTED, learner, [], lines)
+        assert [d.kind for d in found] == ["crash"], (learner, [d.id for d in found])
+
+
+def test_view_on_a_tensor_whose_memory_does_not_allow_it_is_named_on_its_own_line():
+    """``.view`` after a transpose fails on the line that calls it: unlike other shape errors, that line is the mistake."""
+    crash = crashed("out = out.transpose(1, 2).view(b, t, k)", "view size is not compatible with input tensor's size and stride "
+                    "(at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.", "RuntimeError")
+    found = diagnose("attention", CHECKS, EXPECTED, {**EXPECTED, "attention.c": crash}, [], reference_lines(REFERENCE))
+    assert [(d.id, d.kind) for d in found] == [("crash: RuntimeError at attention.py:103", "cause")]
 
 
 def test_a_vocabulary_that_differs_is_named_by_the_words_missing_extra_or_moved():
