@@ -70,6 +70,9 @@ def _compare_tensors(expected: torch.Tensor, actual: Any, check: Checked, where:
         return f"{where}: expected shape {tuple(expected.shape)}, got {tuple(actual.shape)}"
     if actual.dtype != expected.dtype:
         return f"{where}: expected dtype {expected.dtype}, got {actual.dtype}"
+    # A sparse tensor, or one on another device, has the right shape and dtype but no values to compare here.
+    if actual.layout != expected.layout or actual.device != expected.device:
+        return f"{where}: expected a {expected.layout} tensor on {expected.device}, got a {actual.layout} one on {actual.device}"
     try:
         torch.testing.assert_close(actual, expected, atol=check.atol, rtol=check.rtol, equal_nan=equal_nan)
     except AssertionError as error:

@@ -156,11 +156,23 @@ def _form(expected: torch.Tensor, actual: Any, check: Checked) -> Change | None:
         return Change("a Python list where a tensor is expected") if compare(expected, tensor, check) is None else None
     if not isinstance(actual, torch.Tensor):
         return None
+    if actual.layout != expected.layout or actual.device != expected.device:
+        return _stored_otherwise(expected, actual, check)
     exact = _reshaped(expected, actual, check)
     if exact:
         return Change(exact)
     fitted = _function_of(expected, actual, check) or _rearranged(expected, actual, check)
     return Change(fitted, fitted=True) if fitted else None
+
+
+def _stored_otherwise(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> Change | None:
+    """The right values in a sparse tensor, or on another device (none on ``meta``, which holds no values)."""
+    kind = f"a {actual.layout} tensor on {actual.device} where a {expected.layout} one on {expected.device} is expected"
+    try:
+        values = (actual.to_dense() if actual.is_sparse else actual).to(expected.device)
+    except (RuntimeError, NotImplementedError):
+        return None
+    return Change(kind + " (the values are right)") if compare(expected, values, check) is None else None
 
 
 def _reshaped(expected: torch.Tensor, actual: torch.Tensor, check: Checked) -> str | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from exercises.comparison import compare
 from exercises.diagnosis import diagnose, reference_lines
 
 
@@ -292,3 +293,12 @@ def test_differences_of_every_dtype_and_container_never_raise():
     assert forms(({"w": torch.ones(2)}, ["<pad>", "<unk>", "a"]), ({"v": torch.ones(2)}, ["<pad>", "<unk>", "b"])) == []
     assert forms((grads, ["<pad>", "<unk>", "a"]), (grads, ["<pad>", "<unk>", "b"])) == [
         "vocabulary: 3 words where 3 are expected: missing 'a' (id 2); extra 'b' (id 2)"]
+
+
+def test_a_sparse_tensor_or_one_on_another_device_is_a_difference_not_an_error():
+    """A sparse gradient or a tensor on the meta device fails the comparison with a message; comparing and diagnosing never raise."""
+    x = torch.tensor([[0.5, 0.0], [0.0, 0.25]])
+    for odd in (x.to_sparse(), x.to("meta")):
+        assert "tensor on cpu, got a" in compare(x, odd, Fake("a"))
+        diagnose("attention", [Fake("a")], {"attention.a": x}, {"attention.a": odd}, [])
+    assert forms(x, x.to_sparse()) == ["form: a torch.sparse_coo tensor on cpu where a torch.strided one on cpu is expected (the values are right)"]
