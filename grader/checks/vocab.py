@@ -42,14 +42,16 @@ def vocab_order(impl):
     return [impl.vocab.build_vocab(_corpus(seed)).itos for seed in range(3)]
 
 
-@check("vocab", "build_vocab's max_size counts <pad> and <unk>; min_freq keeps words seen at least min_freq times")
+@check("vocab", "build_vocab's max_size counts <pad> and <unk>; min_freq keeps words seen at least min_freq times, with a max_size too")
 def vocab_max_size_and_min_freq(impl):
     corpus = _corpus(7, texts=60)
     counted = [["good"] * 3 + ["plot"] * 2 + ["film"] * 2 + ["dull"]]  # min_freq=2 keeps plot and film
     sizes = [(5, 1), (2, 1), (None, 8), (6, 10), (100, 1)]
     return [impl.vocab.build_vocab(corpus, max_size=m, min_freq=f).itos for m, f in sizes] + [
         impl.vocab.build_vocab(counted, min_freq=f).itos for f in (1, 2, 3, 4)
-    ] + [impl.vocab.build_vocab(counted, max_size=m).itos for m in (4, 5)]  # 4 words: cut to 2 and 3
+    ] + [impl.vocab.build_vocab(counted, max_size=m).itos for m in (4, 5)] + [  # 4 words: cut to 2 and 3
+        impl.vocab.build_vocab(counted, max_size=5, min_freq=3).itos  # both: rare words must not fill the places left
+    ]
 
 
 @check("vocab", "vocab[token] is the token's id, and a word never seen maps to <unk> (id 1)")
