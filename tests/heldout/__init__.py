@@ -13,6 +13,11 @@ blind under the same rule and different from all three. ``fresh4.toml`` is
 a fifth, written blind under the same rule and different from all four;
 ``fresh5.toml`` a sixth, ``fresh6.toml`` a seventh, ``fresh7.toml`` an eighth,
 ``fresh8.toml`` a ninth and ``fresh9.toml`` a tenth, likewise different from all before.
+``fresh10.toml`` and ``fresh11.toml`` were written blind in the same way, but
+as a class makes mistakes: the curriculum's classic mistakes and their
+variants, which earlier catalogues may share (the edits are their own), and
+in ``fresh11.toml`` most of them inside a whole function written in another
+style than the reference's.
 ``measure.py`` grades every entry of any of them (``--bugs``).
 """
 
@@ -35,7 +40,9 @@ FRESH6 = Path(__file__).with_name("fresh6.toml")
 FRESH7 = Path(__file__).with_name("fresh7.toml")
 FRESH8 = Path(__file__).with_name("fresh8.toml")
 FRESH9 = Path(__file__).with_name("fresh9.toml")
-CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9)
+FRESH10 = Path(__file__).with_name("fresh10.toml")
+FRESH11 = Path(__file__).with_name("fresh11.toml")
+CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10, FRESH11)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 
