@@ -54,6 +54,14 @@ def worked_example() -> torch.Tensor:
     return helpers.worked_example()
 
 
+@pytest.fixture(scope="session")
+def grader():
+    """The grader with its sandbox: the reference's results and the catalogue, computed once."""
+    from grader.grade import Grader
+
+    return Grader()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # The tests use tiny tensors, where one thread beats two: no thread
     # start-up per op, and no spinning threads fighting another process.
@@ -88,10 +96,13 @@ def with_bug(folder: Path, mutant_id: str) -> Path:
 
 def bugs_in_memory(*mutants: Mutant) -> str:
     """The name of an importable package: the reference with ``mutants`` (each in a module of its own) applied, held in memory only."""
+    return edited_in_memory({mutant.module: mutant.source() for mutant in mutants})
+
+
+def edited_in_memory(edited: dict[str, str]) -> str:
+    """The name of an importable package: the reference with some modules' sources replaced by ``edited``, held in memory only."""
     texts = {module: (ROOT / "solutions" / f"{module}.py").read_text(encoding="utf-8") for module in exercise_modules()}
-    for mutant in mutants:
-        texts[mutant.module] = mutant.source()
-    return in_memory(texts, prefix="_test_bugs_")
+    return in_memory(texts | edited, prefix="_test_bugs_")
 
 
 def small_class(folder: Path) -> list[Path]:

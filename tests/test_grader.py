@@ -26,11 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FULL = {"vocab": 10, "padding": 10, "embedding": 10, "attention": 20, "positional": 10, "qkv": 20, "classifier": 20, "sinusoidal": 5}
 
 
-@pytest.fixture(scope="module")
-def grader() -> Grader:
-    return Grader()
-
-
 def scores(report: Report) -> dict[str, int]:
     return {key: got for key, (got, _) in report.by_exercise.items()}
 
