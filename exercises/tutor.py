@@ -21,7 +21,6 @@ project's pytest configuration.
 
 from __future__ import annotations
 
-import re
 import shutil
 import textwrap
 from collections import Counter, defaultdict
@@ -32,10 +31,8 @@ from typing import Protocol, Sequence
 import pytest
 
 from . import causes
-from .catalogue import EXERCISES, Exercise, by_key
+from .catalogue import EXERCISES, STUB_MESSAGE, Exercise, by_key
 
-# The message of a stub's NotImplementedError, written by `python -m grader build`.
-NOT_STARTED = re.compile(r"^(Exercise \d+|Bonus) \(([^)]*)\): ")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -117,7 +114,7 @@ def not_started(error: pytest.ExceptionInfo, code: LearnerCode) -> tuple[str, st
     """
     if not error.errisinstance(NotImplementedError):
         return None
-    match = NOT_STARTED.match(str(error.value))
+    match = STUB_MESSAGE.match(str(error.value))
     if match:
         return match.group(1), match.group(2)
     last = error.traceback[-1] if error.traceback else None

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exercises.catalogue import EXERCISES, exercise_modules
+from exercises.catalogue import EXERCISES, STUB_MESSAGE, exercise_modules
 from exercises.comparison import compare
 from exercises.diagnosis import Diagnosis, diagnose, reference_lines
 
@@ -83,7 +83,9 @@ class Report:
 def _not_started(value: Any) -> str | None:
     """"not started" when a probe hit a stub's NotImplementedError("Exercise N (name): ..."), at any depth."""
     if isinstance(value, dict) and "raised" in value:
-        if value["raised"][0] == "NotImplementedError":
+        # A stub's message, or nbgrader's bare stub in a notebook: a NotImplementedError of the learner's own
+        # with a message of theirs (a pool they do not support) is their answer to the check, graded as one.
+        if value["raised"][0] == "NotImplementedError" and (STUB_MESSAGE.match(value["message"]) or not value["message"].strip()):
             return f"not started: {value['message'].partition(':')[0]} still raises NotImplementedError"
         return None
     items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
