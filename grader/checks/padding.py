@@ -56,12 +56,11 @@ def pad_rejects_bad_max_len(impl):
 
 
 def _names_the_sequence(call, index: int):
-    """The class of the error and whether its message names the bad sequence by its index in seqs."""
-    try:
-        call()
-        return "nothing raised"
-    except Exception as error:
-        return type(error).__name__, f"sequence {index}" in str(error)
+    """The error as data; one whose message does not name the bad sequence by its index in seqs is not the documented one."""
+    found = outcome(call, f"pad_sequences with float ids in sequence {index}, its message naming sequence {index},")
+    if isinstance(found, dict) and "raised" in found and f"sequence {index}" not in found["message"]:
+        found["raised"] = [f"{found['raised'][0]} (its message not naming sequence {index})"]
+    return found
 
 
 @check("padding", "padding_mask is a bool tensor, True at real tokens and False where ids == pad_id")
