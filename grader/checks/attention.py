@@ -19,9 +19,11 @@ def weights_on_random_inputs(impl):
 @check("attention", "any leading dimensions (...) work, and so do T = 1 and a batch of 1")
 def weights_for_any_batch_shape(impl):
     weights = impl.attention.attention_weights
-    four_d = randn(2, 3, 4, 5, seed=2)
-    return (weights(four_d), weights(randn(1, 1, 6, seed=3)), weights(randn(4, 3, seed=4)),
-            weights(four_d, torch.arange(4) < torch.tensor([[4, 2, 1], [3, 4, 0]]).unsqueeze(-1)))  # a (2, 3, 4) mask
+    four_d, single = randn(2, 3, 4, 5, seed=2), randn(4, 3, seed=4)
+    # Each call on its own, so that one that fails does not hide how the others do.
+    return (outcome(lambda: weights(four_d)), outcome(lambda: weights(randn(1, 1, 6, seed=3))), outcome(lambda: weights(single)),
+            outcome(lambda: weights(four_d, torch.arange(4) < torch.tensor([[4, 2, 1], [3, 4, 0]]).unsqueeze(-1))),  # a (2, 3, 4) mask
+            outcome(lambda: weights(single, torch.tensor([True, True, False, True]))))  # a (T,) mask for one sequence
 
 
 @check("attention", "keys where the mask is False get weight 0 and the rest still sum to 1 (mask the keys, i.e. columns)")
