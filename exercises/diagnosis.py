@@ -38,7 +38,9 @@ A bug is
   on a small result: it is named only as a fit is, or when it comes true on two
   checks or more (two different inputs);
 - a ``raise`` statement of the learner's own that fires where the reference
-  raised nothing is named: a check that rejects what the docstring allows;
+  raised nothing is named: a check that rejects what the docstring allows
+  (unless the line is one the reference has too: then the reference's own
+  check was given a wrong value, and that is a fact);
 - any other exception the learner's own code raised where the reference raised
   none is reported apart, as a fact, not a cause ("your code raises TYPE
   (message) at FILE:LINE, in FUNCTION: STATEMENT"): its line may be where the
@@ -48,8 +50,8 @@ A bug is
   wrong in the same torch call would). It is named as the cause when nothing
   else is left to explain and its line is telling: a line of the learner's own,
   not one the reference has too (that line is right: a wrong value only
-  arrived there), and not a shape error (the tensor of the wrong shape may have
-  been made anywhere before);
+  arrived there), and not a shape error nor a value out of range (the tensor
+  of the wrong shape, the index too large, may have been made anywhere before);
 - offered as **possibly** when nothing is named: the broadest fit, else the
   bug that explains the largest share (at least half) of its predictions,
   all of them checks the learner failed;
@@ -126,20 +128,34 @@ def reference_lines(sources: Mapping[str, str]) -> frozenset[str]:
     return frozenset(f"{name}: {line.strip()[:120]}" for name, source in sources.items() for line in source.splitlines() if line.strip())
 
 
+# torch's messages for a value out of range (an index, a class): like a shape, the value may come from anywhere before.
+VALUE_ERROR = re.compile(r"out of range|out of bounds|must be smaller than num_classes|index \S+ is out", re.IGNORECASE)
+
+
+def _reference_line(where: str, reference_lines: Collection[str] | None) -> bool:
+    """Whether the learner's line (``file:line, in function: statement``) is one the reference has too: a right line."""
+    statement = where.partition(": ")[2]
+    return reference_lines is not None and bool(statement) and f"{where.partition(':')[0]}: {statement}" in reference_lines
+
+
+def _rejects(kind: str, where: str, reference_lines: Collection[str] | None) -> bool:
+    """Whether a ``raise`` of the learner's own fired: not the reference's own check on a line they kept, which was given a wrong value."""
+    return _deliberate(kind, where) and not _reference_line(where, reference_lines)
+
+
 def _telling(kind: str, message: str, where: str, reference_lines: Collection[str] | None) -> bool:
     """Whether an exception the learner's code raised shows where their mistake is, so that it can be named as the cause.
 
     Not on a line the reference has too: that line is right, and only where a
-    wrong value arrived. Not a shape error: the tensor of the wrong shape may
-    have been made anywhere before (but ``.view`` on a tensor whose memory does
-    not allow it is the line's own mistake). Not the learner's own ``raise``: that
-    is a check that rejects an input ("rejects: ...").
+    wrong value arrived. Not a shape error nor a value out of range: the tensor
+    of the wrong shape, the index too large, may have been made anywhere before
+    (but ``.view`` on a tensor whose memory does not allow it is the line's own
+    mistake). Not the learner's own ``raise``: that is a check that rejects an
+    input ("rejects: ...").
     """
-    statement = where.partition(": ")[2]
-    if reference_lines is None or not statement or _deliberate(kind, where):
+    if reference_lines is None or not where.partition(": ")[2] or _deliberate(kind, where) or _reference_line(where, reference_lines):
         return False
-    own = f"{where.partition(':')[0]}: {statement}" not in reference_lines
-    return own and (not _shape_error(message) or "Use .reshape(...) instead" in message)
+    return not VALUE_ERROR.search(message) and (not _shape_error(message) or "Use .reshape(...) instead" in message)
 
 
 def _crash(exercise: str, kind: str, message: str, where: str) -> Diagnosis:
@@ -295,12 +311,12 @@ def diagnose(exercise: str, checks: Sequence[Checked], expected: Mapping[str, An
     unexplained = _first_per_place(crash for key, found in crashed.items() if key not in covered | set(gaps) | seen for crash in found)
     rejects = [Diagnosis(exercise, f"rejects: {kind} at {where.partition(',')[0]}",
                          f"a check of yours rejects an input the docstring allows: it raises {kind} ({message}) at {where}")
-               for kind, message, where in unexplained if _deliberate(kind, where)]
+               for kind, message, where in unexplained if _rejects(kind, where, reference_lines)]
     explained = covered | set(gaps) | seen | set(crashed) >= failed
     telling = {(kind, where) for kind, message, where in unexplained if explained and _telling(kind, message, where, reference_lines)}
     crashes_named = [_crash(exercise, kind, message, where) for kind, message, where in everything if (kind, where) in telling]
     facts = [replace(_crash(exercise, kind, message, where), kind="crash") for kind, message, where in everything
-             if not _deliberate(kind, where) and (kind, where) not in telling]
+             if not _rejects(kind, where, reference_lines) and (kind, where) not in telling]
     if (named or gaps or rejects or observed or transformed or crashes_named) and explained:
         kept = [d for p, d in named if not any(p < other for other, _ in named)] + observed + transformed
         kept += [Diagnosis(exercise, f"raises: {call}", f"{call} must raise {wanted}, but " + (f"it raised {got}" if got else "it returned without raising"))

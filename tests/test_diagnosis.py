@@ -260,10 +260,22 @@ def test_an_exception_that_does_not_show_where_the_mistake_is_stays_a_fact():
         ({**EXPECTED, "attention.a": shape}, reference_lines(REFERENCE)),
         ({**EXPECTED, "attention.a": own, "attention.b": 5}, reference_lines(REFERENCE)),
         ({**EXPECTED, "attention.a": own}, None),
+        ({**EXPECTED, "attention.a": crashed("one_hot = F.one_hot(ids, vocab)", "Class values must be smaller than num_classes.", "RuntimeError")},
+         reference_lines(REFERENCE)),
     ]
     for learner, lines in cases:
         found = diagnose("attention", CHECKS, EXPECTED, learner, [], lines)
         assert [d.kind for d in found] == ["crash"], (learner, [d.id for d in found])
+
+
+def test_a_raise_on_a_line_the_reference_has_too_is_a_fact_not_a_check_of_the_learners():
+    """The reference's own check, kept as given, fired on a wrong value made elsewhere: it rejects nothing the docstring allows."""
+    lines = reference_lines({"attention.py": 'def f(x):\n    raise ValueError(f"repeated: {x}")\n'})
+    crash = {"raised": ["ValueError", "Exception"], "message": "repeated: ['<unk>']", "at": 'attention.py:2, in f: raise ValueError(f"repeated: {x}")'}
+    found = diagnose("attention", CHECKS, EXPECTED, {**EXPECTED, "attention.a": crash}, [], lines)
+    assert [(d.id, d.kind) for d in found] == [("crash: ValueError at attention.py:2", "crash")]
+    assert [d.id for d in diagnose("attention", CHECKS, EXPECTED, {**EXPECTED, "attention.a": crash}, [], reference_lines({}))] == [
+        "rejects: ValueError at attention.py:2"]
 
 
 def test_view_on_a_tensor_whose_memory_does_not_allow_it_is_named_on_its_own_line():
