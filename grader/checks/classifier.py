@@ -89,7 +89,7 @@ def rejects_an_unknown_pool(impl):
             outcome(lambda: model(torch.randint(4, 20, (2, 9))), "the classifier (max_len=7) on T = 9")]
 
 
-@check("classifier", "dropout where the docstrings put it: off in eval mode (two passes give the reference's logits); in training, on the embedded input after the positions are added, and on each residual branch")
+@check("classifier", "dropout where the docstrings put it: off in eval mode (two passes give the reference's logits); in training, on the embedded input after the positions are added, and on each residual branch; none by default (dropout=0.0)")
 def eval_mode_has_no_dropout(impl):
     model = _classifier(impl, dropout=0.5)
     ids = _batch(seed=4)
@@ -100,7 +100,9 @@ def eval_mode_has_no_dropout(impl):
     # both its branches are dropped. Dropout anywhere else lets something through or drops x.
     model = _classifier(impl, dropout=1 - 1e-7).train()
     block = loaded(impl.classifier.TransformerBlock(8, 2, dropout=1 - 1e-7), block_state(8, 4, seed=3)).train()
-    return evaluated, model(ids), block(randn(2, 4, 8, seed=7), padded_mask([4, 2], 4))
+    # The default dropout is 0.0: in training mode the default model and block compute what they do in eval mode.
+    defaults = _classifier(impl).train()(ids), loaded(impl.classifier.TransformerBlock(8, 2), block_state(8, 4, seed=3)).train()(randn(2, 4, 8, seed=7))
+    return evaluated, model(ids), block(randn(2, 4, 8, seed=7), padded_mask([4, 2], 4)), defaults
 
 
 @check("classifier", "ff_mult sets the feed-forward width: a block with ff_mult=2 computes with its (2k, k) layers")
