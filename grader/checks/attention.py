@@ -47,9 +47,10 @@ def large_inputs_stay_finite(impl):
     return impl.attention.attention_weights(X), impl.attention.attention_weights(X, padded_mask([5, 3], 5))
 
 
-@check("attention", "self_attention(X) = attention_weights(X) @ X: each output word is a weighted average of the input words")
+@check("attention", "self_attention(X) = attention_weights(X) @ X: each output word is a weighted average of the input words, for any leading dimensions")
 def self_attention_on_random_inputs(impl):
-    return impl.attention.self_attention(randn(2, 5, 7, seed=8)), impl.attention.self_attention(worked_example())
+    attend = impl.attention.self_attention
+    return attend(randn(2, 5, 7, seed=8)), attend(worked_example()), outcome(lambda: attend(randn(5, 7, seed=8))), outcome(lambda: attend(randn(2, 2, 5, 7, seed=8)))
 
 
 @check("attention", "self_attention with a mask: the padded words contribute nothing to the averages")
