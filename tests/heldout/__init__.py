@@ -17,8 +17,9 @@ a fifth, written blind under the same rule and different from all four;
 as a class makes mistakes: the curriculum's classic mistakes and their
 variants, which earlier catalogues may share (the edits are their own), and
 in ``fresh11.toml`` most of them inside a whole function written in another
-style than the reference's; ``fresh12.toml`` and ``fresh13.toml``, then ``fresh14.toml`` and
-``fresh15.toml``, are two more of each kind.
+style than the reference's; ``fresh12.toml`` and ``fresh13.toml``, ``fresh14.toml`` and
+``fresh15.toml``, then ``fresh16.toml`` and ``fresh17.toml`` are two more of
+each kind.
 ``measure.py`` grades every entry of any of them (``--bugs``).
 """
 
@@ -47,8 +48,10 @@ FRESH12 = Path(__file__).with_name("fresh12.toml")
 FRESH13 = Path(__file__).with_name("fresh13.toml")
 FRESH14 = Path(__file__).with_name("fresh14.toml")
 FRESH15 = Path(__file__).with_name("fresh15.toml")
+FRESH16 = Path(__file__).with_name("fresh16.toml")
+FRESH17 = Path(__file__).with_name("fresh17.toml")
 CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10, FRESH11, FRESH12, FRESH13,
-              FRESH14, FRESH15)
+              FRESH14, FRESH15, FRESH16, FRESH17)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 
