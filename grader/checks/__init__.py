@@ -193,6 +193,19 @@ def outcome(function: Callable[[], Any], call: str | None = None) -> Any:
         return raised(error) | ({"call": call} if call else {})
 
 
+def outcome_naming(function: Callable[[], Any], call: str, documented: str, *names: str) -> Any:
+    """``outcome``, where the ``documented`` exception is not the documented one when its message lacks one of ``names``.
+
+    Its class is renamed, e.g. "IndexError (its message not naming 12 and 7)",
+    so that it fails the check like any other wrong exception and the feedback
+    says "CALL must raise IndexError, but it raised IndexError (its message not ...)".
+    """
+    found = outcome(function, call)
+    if isinstance(found, dict) and found.get("raised", [None])[0] == documented and not all(name in found["message"] for name in names):
+        found["raised"] = [f"{documented} (its message not naming {' and '.join(dict.fromkeys(names))})"]
+    return found
+
+
 def run_probe(check: Check, impl: Impl, patches: dict[str, tuple[str, ...]] | None = None, standins: dict[str, Any] | None = None) -> Any:
     """Run one probe on ``impl`` with a fixed seed, the stand-ins patched in; exceptions become data."""
     torch.manual_seed(0)

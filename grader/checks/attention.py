@@ -26,19 +26,23 @@ def weights_for_any_batch_shape(impl):
             outcome(lambda: weights(single, torch.tensor([True, True, False, True]))))  # a (T,) mask for one sequence
 
 
-@check("attention", "keys where the mask is False get weight 0 and the rest still sum to 1 (mask the keys, i.e. columns)")
+@check("attention", "keys where the mask is False get weight 0 and the rest still sum to 1 (mask the keys, i.e. columns); the caller's scores are left as they were")
 def weights_with_a_padding_mask(impl):
     X = randn(3, 6, 5, seed=5)
     # The padded word points away from both real words: its scores with them are about -1e10,
     # lower than any "large negative" fill value, yet its weights on padding must still be 0.
     far = torch.tensor([[[1e5, 1e5], [1e5, 0.0], [-1e5, -1e5]]])
-    return impl.attention.attention_weights(X, padded_mask([6, 4, 1], 6)), impl.attention.attention_weights(far, padded_mask([2], 3))
+    # masked_softmax on scores of the caller's: filling them in place would change them.
+    scores = randn(2, 4, 4, seed=15)
+    weights = impl.attention.masked_softmax(scores, padded_mask([4, 2], 4).unsqueeze(-2))
+    return (impl.attention.attention_weights(X, padded_mask([6, 4, 1], 6)), impl.attention.attention_weights(far, padded_mask([2], 3)),
+            weights, scores)
 
 
-@check("attention", "a sequence that is all padding gets weights of 0, never NaN")
+@check("attention", "a sequence that is all padding gets weights of 0, never NaN, and self_attention outputs of 0")
 def all_padding_rows_are_zero(impl):
-    X = randn(2, 4, 3, seed=6)
-    return impl.attention.attention_weights(X, padded_mask([0, 2], 4))
+    X, mask = randn(2, 4, 3, seed=6), padded_mask([0, 2], 4)
+    return impl.attention.attention_weights(X, mask), impl.attention.self_attention(X, mask)
 
 
 @check("attention", "large scores must not overflow: use a softmax that subtracts the row maximum (torch.softmax does)")

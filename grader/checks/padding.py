@@ -2,7 +2,7 @@
 
 import torch
 
-from . import check, outcome
+from . import check, outcome, outcome_naming
 from .helpers import generator, randint
 
 
@@ -52,15 +52,7 @@ def pad_rejects_bad_max_len(impl):
         outcome(lambda: pad([torch.tensor([[1, 2], [3, 4]])]), "pad_sequences on a 2-D sequence"),
         outcome(lambda: pad([[1.5, 2]]), "pad_sequences on ids that are floats"),
         outcome(lambda: mask(torch.tensor([[1.0, 0.0]])), "padding_mask on a float tensor"),
-        _names_the_sequence(lambda: pad([[1, 2], [3], [1.5, 2]]), 2)]
-
-
-def _names_the_sequence(call, index: int):
-    """The error as data; one whose message does not name the bad sequence by its index in seqs is not the documented one."""
-    found = outcome(call, f"pad_sequences with float ids in sequence {index}, its message naming sequence {index},")
-    if isinstance(found, dict) and "raised" in found and f"sequence {index}" not in found["message"]:
-        found["raised"] = [f"{found['raised'][0]} (its message not naming sequence {index})"]
-    return found
+        outcome_naming(lambda: pad([[1, 2], [3], [1.5, 2]]), "pad_sequences with float ids in sequence 2, its message naming sequence 2,", "TypeError", "sequence 2")]
 
 
 @check("padding", "padding_mask is a bool tensor, True at real tokens and False where ids == pad_id")

@@ -5,6 +5,11 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def masked_softmax(scores, key_mask=None):
+    """Softmax over the keys (last axis); keys where key_mask is False get 0, and rows with no key left are all 0."""
+    return _softmax_keys(scores, key_mask)
+
+
 def _softmax_keys(scores, keep):
     # keep broadcasts against scores; True = key may be attended to
     if keep is None:
