@@ -17,7 +17,7 @@ from grader.checks import Impl
 from grader.grade import Report
 from tests.conftest import edited_in_memory
 from tests.heldout import CATALOGUES, apply, load_bugs
-from tests.heldout.measure import judgements_for, load_judgements
+from tests.heldout.measure import judgements_for, load_judgements, wrong_name
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 BUGS = [(catalogue, bug) for catalogue in CATALOGUES for bug in load_bugs(catalogue)]
@@ -48,5 +48,5 @@ def test_every_heldout_bug_loses_points_and_no_cause_named_for_it_is_wrong_or_un
     verdicts = load_judgements(judgements_for(catalogue))
     named = [d.id for d in report.diagnoses if d.exercise == bug["exercise"] and d.certain and d.kind == "cause"]
     unjudged = [cause for cause in named if (bug["id"], cause) not in verdicts]
-    wrong = [cause for cause in named if (bug["id"], cause) in verdicts and verdicts[bug["id"], cause].get("wrong", not verdicts[bug["id"], cause]["correct"])]
+    wrong = [cause for cause in named if (bug["id"], cause) in verdicts and wrong_name(verdicts[bug["id"], cause])]
     assert not unjudged and not wrong, {"not yet judged": unjudged, "judged wrong": wrong}

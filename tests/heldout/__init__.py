@@ -34,24 +34,8 @@ except ModuleNotFoundError:  # Python 3.10 has no tomllib
 
 CATALOGUE = Path(__file__).with_name("bugs.toml")
 FRESH = Path(__file__).with_name("fresh.toml")
-FRESH2 = Path(__file__).with_name("fresh2.toml")
-FRESH3 = Path(__file__).with_name("fresh3.toml")
-FRESH4 = Path(__file__).with_name("fresh4.toml")
-FRESH5 = Path(__file__).with_name("fresh5.toml")
-FRESH6 = Path(__file__).with_name("fresh6.toml")
-FRESH7 = Path(__file__).with_name("fresh7.toml")
-FRESH8 = Path(__file__).with_name("fresh8.toml")
-FRESH9 = Path(__file__).with_name("fresh9.toml")
-FRESH10 = Path(__file__).with_name("fresh10.toml")
-FRESH11 = Path(__file__).with_name("fresh11.toml")
-FRESH12 = Path(__file__).with_name("fresh12.toml")
-FRESH13 = Path(__file__).with_name("fresh13.toml")
-FRESH14 = Path(__file__).with_name("fresh14.toml")
-FRESH15 = Path(__file__).with_name("fresh15.toml")
-FRESH16 = Path(__file__).with_name("fresh16.toml")
-FRESH17 = Path(__file__).with_name("fresh17.toml")
-CATALOGUES = (CATALOGUE, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10, FRESH11, FRESH12, FRESH13,
-              FRESH14, FRESH15, FRESH16, FRESH17)
+# Then fresh2.toml to fresh17.toml, in the order they were written.
+CATALOGUES = (CATALOGUE, FRESH, *(Path(__file__).with_name(f"fresh{n}.toml") for n in range(2, 18)))
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 

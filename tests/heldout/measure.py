@@ -112,6 +112,12 @@ def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], dict]:
     return {(j["bug"], j["cause"]): j for j in tomllib.loads(path.read_text(encoding="utf-8")).get("judgement", [])}
 
 
+def wrong_name(verdict: dict) -> bool:
+    """Whether a verdict says the cause is a wrong name: not correct, and not merely a true description of the
+    result that does not name the mistake behind it (``wrong = false``)."""
+    return not verdict["correct"] and verdict.get("wrong", True)
+
+
 def measure(out: Path, jobs: int, visible: bool, only: list[str] | None = None, catalogue: Path = CATALOGUE) -> None:
     """Build and grade every bug of ``catalogue`` (or those in ``only``); run the visible tests unless told not to."""
     bugs = [b for b in load_bugs(catalogue) if not only or b["id"] in only]
@@ -164,9 +170,7 @@ def tabulate(out: Path, catalogue: Path = CATALOGUE, judgements: Path | None = N
         causes = causes_of(results, bug["exercise"])
         verdicts = [judgements.get((bug["id"], cause)) for cause, _, _ in causes]
         named = [c for c, v in zip(causes, verdicts) if c[2] and v and v["correct"]]
-        # A verdict may say "not the bug, but not wrong either" (wrong = false): a true description of the
-        # result that does not name the mistake behind it.
-        wrong = [c for c, v in zip(causes, verdicts) if c[2] and v and not v["correct"] and v.get("wrong", True)]
+        wrong = [c for c, v in zip(causes, verdicts) if c[2] and v and wrong_name(v)]
         rows.append({
             "id": bug["id"], "exercise": bug["exercise"], "cause": bug["cause"],
             "points": score["points"], "max_points": score["max_points"],
