@@ -47,7 +47,11 @@ A bug is
   mistake is or only where a wrong result was used. It explains that check's
   failure for the rule above; and when it is a shape error, it is no evidence
   for a hypothesis that fails the same way (any hypothesis that gets a shape
-  wrong in the same torch call would). It is named as the cause when nothing
+  wrong in the same torch call would). Its *pattern* can be: a hypothesis whose
+  shape errors fall on exactly the learner's failed checks, whatever torch's
+  message, with right results on all the others, is named when it is the only
+  fit of any kind and fails at most half of the exercise's checks (odd k only,
+  long sequences only). The exception is named as the cause when nothing
   else is left to explain and its line is telling: a line of the learner's own,
   not one the reference has too (that line is right: a wrong value only
   arrived there), and not a shape error nor a value out of range (the tensor
@@ -87,16 +91,21 @@ class Diagnosis:
     kind: str = "cause"
 
 
-def explains(expected: Any, produced: Any, actual: Any, check: Checked) -> bool:
-    """Whether a hypothesis's result ``produced`` is the learner's ``actual``, part by part, given the reference's ``expected``."""
+def explains(expected: Any, produced: Any, actual: Any, check: Checked, shapes_alike: bool = False) -> bool:
+    """Whether a hypothesis's result ``produced`` is the learner's ``actual``, part by part, given the reference's ``expected``.
+
+    With ``shapes_alike``, any two shape errors are alike: the same mistake made in other code fails in another call.
+    """
     if compare(expected, actual, check) is None:
         return compare(expected, produced, check) is None
     if is_raised(produced) or is_raised(actual):
+        if shapes_alike and is_raised(produced) and is_raised(actual) and _shape_error(produced["message"]) and _shape_error(actual["message"]):
+            return True
         return is_raised(produced) and is_raised(actual) and produced["raised"][0] == actual["raised"][0] \
             and NUMBER.sub("#", produced["message"]) == NUMBER.sub("#", actual["message"])
     items = parts(expected, produced, actual)
     if items is not None:
-        return all(explains(e, p, a, check) for e, p, a in items)
+        return all(explains(e, p, a, check, shapes_alike) for e, p, a in items)
     return compare(actual, produced, check, equal_nan=True) is None
 
 
@@ -212,7 +221,7 @@ def _weigh(exercise: str, mine: Sequence[Checked], expected: Mapping[str, Any], 
            ) -> tuple[list[tuple[set[str], Diagnosis]], list[tuple[float, Diagnosis]]]:
     """The fits, with their predictions, and the near misses, with the share of their predictions they explain."""
     by_id = {c.id: c for c in mine}
-    named, near = [], []
+    named, near, by_shape = [], [], []
     for bug_id, message, produced in hypotheses:
         predicted = touched(mine, expected, produced)
         if not predicted or not predicted <= failed:
@@ -224,6 +233,15 @@ def _weigh(exercise: str, mine: Sequence[Checked], expected: Mapping[str, Any], 
             named.append((predicted, Diagnosis(exercise, bug_id, message)))
         elif hits - broken and len(hits) >= len(predicted) / 2:
             near.append((len(hits) / len(predicted), Diagnosis(exercise, bug_id, message, certain=False)))
+        elif predicted == failed and 2 * len(predicted) <= len(mine) and all(
+                key in learner and explains(expected[key], produced[key], learner[key], by_id[key], shapes_alike=True) for key in predicted):
+            by_shape.append((predicted, Diagnosis(exercise, bug_id, message)))
+    # Shape errors on just the inputs where a hypothesis has them, and right results on all others: the pattern of
+    # the inputs that fail is the evidence, not torch's message. It names the hypothesis when no other fits, by its
+    # pattern or its values, and when it spares most of the exercise's checks (shape errors nearly everywhere say
+    # only that some shape is wrong somewhere).
+    if len(by_shape) == 1 and not named:
+        named += by_shape
     return named, near
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.abc
 import importlib.util
+import linecache
 import shutil
 import sys
 import tomllib
@@ -96,7 +97,11 @@ class _MemoryFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module) -> None:
         package, _, name = module.__name__.rpartition(".")
         if package in self.packages:
-            exec(compile(self.packages[package][name], f"<{module.__name__.replace('.', '/')}.py>", "exec"), module.__dict__)
+            text, filename = self.packages[package][name], f"<{module.__name__.replace('.', '/')}.py>"
+            # Tracebacks read their lines through linecache: with the text there, an exception in this code
+            # names its statement, as it does for a submission on disk (an mtime of None: never checked).
+            linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+            exec(compile(text, filename, "exec"), module.__dict__)
 
 
 def in_memory(texts: dict[str, str], prefix: str = "_grader_mutant_") -> str:

@@ -93,14 +93,31 @@ def test_an_exception_from_outside_the_learners_code_names_nothing():
     assert diagnose("attention", CHECKS, EXPECTED, learner, []) == []
 
 
-def test_a_hypothesis_borne_out_only_by_a_shape_error_in_the_learners_code_is_not_offered():
-    """A hypothesis that hits the same shape error as the learner's code is no evidence: any bug with that shape wrong would."""
-    crash = {"raised": ["RuntimeError", "Exception"], "message": "The size of tensor a (2) must match the size of tensor b (4)",
-             "at": "attention.py:67, in masked_softmax: ..."}
-    theirs = {"raised": ["RuntimeError", "Exception"], "message": "The size of tensor a (3) must match the size of tensor b (5)"}
-    learner = {**EXPECTED, "attention.a": crash}
-    found = diagnose("attention", CHECKS, EXPECTED, learner, [("guess", "a guess", {**EXPECTED, "attention.a": theirs})])
+SHAPE_CRASH = {"raised": ["RuntimeError", "Exception"], "message": "The size of tensor a (2) must match the size of tensor b (4)",
+               "at": "attention.py:67, in masked_softmax: ..."}
+OTHER_SHAPE_CRASH = {"raised": ["RuntimeError", "Exception"], "message": "shape '[10, 7]' is invalid for input of size 80"}
+
+
+def test_a_hypothesis_with_shape_errors_on_just_the_learners_failures_is_named_when_no_other_has_them():
+    """Shape errors where the learner has them, whatever torch's message, and right results elsewhere: the pattern names the one bug that has it."""
+    learner = {**EXPECTED, "attention.a": SHAPE_CRASH}
+    found = diagnose("attention", CHECKS, EXPECTED, learner, [("guess", "a guess", {**EXPECTED, "attention.a": OTHER_SHAPE_CRASH})])
+    assert [(d.id, d.certain, d.kind) for d in found] == [("guess", True, "cause"), ("crash: RuntimeError at attention.py:67", True, "crash")]
+
+
+def test_two_hypotheses_with_the_learners_pattern_of_shape_errors_are_neither_named_nor_offered():
+    """A shape error is no evidence for one hypothesis rather than another that fails on the same inputs."""
+    learner = {**EXPECTED, "attention.a": SHAPE_CRASH}
+    guesses = [(name, name, {**EXPECTED, "attention.a": OTHER_SHAPE_CRASH}) for name in ("guess", "other guess")]
+    found = diagnose("attention", CHECKS, EXPECTED, learner, guesses)
     assert [(d.id, d.certain, d.kind) for d in found] == [("crash: RuntimeError at attention.py:67", True, "crash")]
+
+
+def test_a_hypothesis_with_shape_errors_on_only_some_of_the_learners_failures_is_not_named():
+    """Shape errors alike on one check are no evidence when the learner fails another check the hypothesis passes."""
+    learner = {**EXPECTED, "attention.a": SHAPE_CRASH, "attention.b": SHAPE_CRASH}
+    found = diagnose("attention", CHECKS, EXPECTED, learner, [("guess", "a guess", {**EXPECTED, "attention.a": OTHER_SHAPE_CRASH})])
+    assert [d.id for d in found if d.kind == "cause"] == []
 
 
 def test_a_missing_error_that_is_a_crash_seen_elsewhere_is_not_named_as_missing():
