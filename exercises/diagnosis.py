@@ -116,7 +116,8 @@ SHAPE_ERROR = re.compile(r"size of tensor a|shapes cannot be multiplied|shape '\
                          r"number of dims|expected .* dimensions|Sizes of tensors must match|doesn't match the broadcast shape|"
                          r"does not match the shape of the indexed tensor|too many indices|normalized_shape|"
                          r"stack expects each tensor to be equal size|same number of dimensions|same number of elements|"
-                         r"size mismatch|matrices expected|inconsistent tensor size|to match target batch_size|does not broadcast", re.IGNORECASE)
+                         r"size mismatch|matrices expected|inconsistent tensor size|to match target batch_size|does not broadcast|"
+                         r"expected sequence of length", re.IGNORECASE)
 
 
 def _shape_error(message: str) -> bool:

@@ -39,9 +39,9 @@ def classifier_state_dict_layout(impl):
     return state_layout(impl.classifier.TransformerClassifier(**SETTINGS)), state_layout(impl.classifier.TransformerClassifier(30, 4, 1, 1, 5, num_classes=3))
 
 
-@check("classifier", "mean pooling: logits of padded reviews, with the mask given to every block and the mean taken over real tokens only")
+@check("classifier", "mean pooling: logits of padded reviews, with the mask given to every block and the mean taken over real tokens only; float64 too (after .double())")
 def logits_with_mean_pooling(impl):
-    return _classifier(impl)(_batch())
+    return _classifier(impl)(_batch()), outcome(lambda: _classifier(impl).double()(_batch()))
 
 
 @check("classifier", "max pooling: the maximum over real tokens only")
@@ -82,6 +82,7 @@ def rejects_an_unknown_pool(impl):
             outcome(lambda: make(**SETTINGS, dropout=1.0), "TransformerClassifier(..., dropout=1.0)"),
             outcome(lambda: make(**{**SETTINGS, "depth": 0}), "TransformerClassifier(..., depth=0)"),
             outcome(lambda: make(**SETTINGS, pad_id=20), "TransformerClassifier(vocab_size=20, ..., pad_id=20)"),
+            outcome(lambda: make(**SETTINGS, pad_id=-1), "TransformerClassifier(..., pad_id=-1)"),
             outcome(lambda: impl.classifier.TransformerBlock(8, 2, dropout=-0.1), "TransformerBlock(8, 2, dropout=-0.1)"),
             outcome(lambda: impl.classifier.TransformerBlock(8, 2, dropout=1.0), "TransformerBlock(8, 2, dropout=1.0)"),
             outcome(lambda: model(_batch().float()), "the classifier on float ids"),

@@ -19,12 +19,13 @@ def lookup_keeps_the_ids_shape(impl):
     return [impl.embedding.embedding_lookup(ids, weight) for ids in ids_of_every_shape] + [impl.embedding.embedding_lookup(torch.tensor([[2]]), randn(6, 1, seed=15))]
 
 
-@check("embedding", "the vectors keep the dtype of weight (float64 in, float64 out), int32 and uint8 ids are looked up like any ids, and weight itself is not changed")
+@check("embedding", "the vectors keep the dtype of weight (float64 in, float64 out; a float16 table is floating-point too), int32 and uint8 ids are looked up like any ids, and weight itself is not changed")
 def lookup_keeps_dtype(impl):
     lookup, weight = impl.embedding.embedding_lookup, randn(5, 2, seed=7, dtype=torch.float64)
     # uint8 ids as long as the table: indexing with them as they are would select rows as a mask
     found = lookup(randint(0, 5, (3,), seed=6).int(), weight), outcome(lambda: lookup(torch.tensor([0, 3, 1, 1, 4], dtype=torch.uint8), weight))
-    return (*found, weight.requires_grad)  # the caller's table is left as it was (no requires_grad_ on it)
+    half = outcome(lambda: lookup(torch.tensor([4, 0]), weight.half()))
+    return (*found, half, weight.requires_grad)  # the caller's table is left as it was (no requires_grad_ on it)
 
 
 @check("embedding", "the lookup must be differentiable: the gradient of weight counts how often each row was used")

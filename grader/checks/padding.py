@@ -55,10 +55,11 @@ def pad_rejects_bad_max_len(impl):
         outcome_naming(lambda: pad([[1, 2], [3], [1.5, 2]]), "pad_sequences with float ids in sequence 2, its message naming sequence 2,", "TypeError", "sequence 2")]
 
 
-@check("padding", "padding_mask is a bool tensor, True at real tokens and False where ids == pad_id")
+@check("padding", "padding_mask is a bool tensor, True at real tokens and False where ids == pad_id, for ids of any integer dtype (int32 and uint8 too)")
 def mask_of_padded_batch(impl):
     ids = _padded_batch(4)
-    return impl.padding.padding_mask(ids), impl.padding.padding_mask(ids[:1, :1])
+    mask = impl.padding.padding_mask
+    return mask(ids), mask(ids[:1, :1]), outcome(lambda: mask(ids.int())), outcome(lambda: mask(ids.to(torch.uint8)))
 
 
 @check("padding", "padding_mask compares with pad_id: with pad_id=3 or 1, id 0 is a real token")

@@ -16,6 +16,7 @@ TRICKY = [
     "!?.,()",
     "O'Neil's 'quoted' words",
     "10/10, would watch again :)",
+    "e.g. this,that (really)great!but",  # the marks split words wherever they are, not only at a word's ends
 ]
 
 
