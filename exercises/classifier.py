@@ -106,9 +106,9 @@ class TransformerClassifier(nn.Module):
         """Create the classifier.
 
         Raises:
-            ValueError: for a non-positive size, ``pool`` not ``"mean"`` or
-                ``"max"``, a dropout outside ``[0, 1)``, or ``pad_id`` outside
-                the vocabulary.
+            ValueError: for a non-positive size, fewer than two classes,
+                ``pool`` not ``"mean"`` or ``"max"``, a dropout outside
+                ``[0, 1)``, or ``pad_id`` outside the vocabulary.
         """
         raise NotImplementedError('Exercise 7 (TransformerClassifier.__init__): Create the classifier.')
 

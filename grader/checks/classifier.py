@@ -62,9 +62,10 @@ def all_padding_review(impl):
     return _classifier(impl)(ids), _classifier(impl, pool="max")(ids)
 
 
-@check("classifier", "logits, not probabilities, for any number of classes")
+@check("classifier", "logits, not probabilities, for any number of classes, (batch, num_classes) also for a batch of one review")
 def logits_for_three_classes(impl):
-    return _classifier(impl, num_classes=3)(_batch(seed=2))
+    model = _classifier(impl, num_classes=3)
+    return model(_batch(seed=2)), model(_batch(seed=2)[:1])
 
 
 @check("classifier", "one backward pass gives every parameter its gradient (and the <pad> row none, via padding_idx)")
@@ -74,13 +75,14 @@ def gradients_reach_every_parameter(impl):
     return gradients(model)
 
 
-@check("classifier", "the errors the docstrings document: a pool other than mean or max, a dropout outside [0, 1), a size that is not positive, pad_id outside the vocabulary (ValueError); float ids (TypeError), ids not 2-D or T > max_len (ValueError)")
+@check("classifier", "the errors the docstrings document: a pool other than mean or max, a dropout outside [0, 1), a size that is not positive, fewer than two classes, pad_id outside the vocabulary (ValueError); float ids (TypeError), ids not 2-D or T > max_len (ValueError)")
 def rejects_an_unknown_pool(impl):
     make = impl.classifier.TransformerClassifier
     model = _classifier(impl)
     return [outcome(lambda: make(**SETTINGS, pool="sum"), 'TransformerClassifier(..., pool="sum")'),
             outcome(lambda: make(**SETTINGS, dropout=1.0), "TransformerClassifier(..., dropout=1.0)"),
             outcome(lambda: make(**{**SETTINGS, "depth": 0}), "TransformerClassifier(..., depth=0)"),
+            outcome(lambda: make(**SETTINGS, num_classes=1), "TransformerClassifier(..., num_classes=1)"),
             outcome(lambda: make(**SETTINGS, pad_id=20), "TransformerClassifier(vocab_size=20, ..., pad_id=20)"),
             outcome(lambda: make(**SETTINGS, pad_id=-1), "TransformerClassifier(..., pad_id=-1)"),
             outcome(lambda: impl.classifier.TransformerBlock(8, 2, dropout=-0.1), "TransformerBlock(8, 2, dropout=-0.1)"),

@@ -11,11 +11,11 @@ def lookup_random_ids(impl):
     return impl.embedding.embedding_lookup(randint(0, 11, (2, 5), seed=1), randn(11, 4, seed=2))
 
 
-@check("embedding", "ids of any shape (...) give vectors of shape (..., k)")
+@check("embedding", "ids of any shape (...) give vectors of shape (..., k), also ids that are a transposed (non-contiguous) view")
 def lookup_keeps_the_ids_shape(impl):
     weight = randn(6, 3, seed=3)
     ids_of_every_shape = (torch.tensor(4), randint(0, 6, (7,), seed=4), randint(0, 6, (2, 3, 4), seed=5), randint(0, 6, (1, 3), seed=14),
-                          torch.zeros(0, dtype=torch.long))
+                          torch.zeros(0, dtype=torch.long), randint(0, 6, (3, 4), seed=16).t())
     return [impl.embedding.embedding_lookup(ids, weight) for ids in ids_of_every_shape] + [impl.embedding.embedding_lookup(torch.tensor([[2]]), randn(6, 1, seed=15))]
 
 

@@ -45,13 +45,15 @@ def pad_edge_cases(impl):
     return pad([[5, 6, 7]]), pad([[5], [6]]), pad([[], [4, 2]]), pad([[9, 9]], max_len=1), pad([]), pad([], max_len=5)
 
 
-@check("padding", "the errors the docstrings document: max_len <= 0 or a 2-D sequence (ValueError), ids that are not integers (TypeError naming the sequence by its index, also in padding_mask)")
+@check("padding", "the errors the docstrings document: max_len <= 0 or a sequence that is not 1-D, a number included (ValueError), ids that are not integers (TypeError naming the sequence by its index; in padding_mask floats and bools)")
 def pad_rejects_bad_max_len(impl):
     pad, mask = impl.padding.pad_sequences, impl.padding.padding_mask
     return [outcome(lambda: pad([[1, 2]], max_len=m), f"pad_sequences(seqs, max_len={m})") for m in (0, -2)] + [
         outcome(lambda: pad([torch.tensor([[1, 2], [3, 4]])]), "pad_sequences on a 2-D sequence"),
+        outcome(lambda: pad([[1, 2], 5]), "pad_sequences with a number where a sequence is expected"),
         outcome(lambda: pad([[1.5, 2]]), "pad_sequences on ids that are floats"),
         outcome(lambda: mask(torch.tensor([[1.0, 0.0]])), "padding_mask on a float tensor"),
+        outcome(lambda: mask(torch.tensor([[True, False]])), "padding_mask on a bool tensor"),
         outcome_naming(lambda: pad([[1, 2], [3], [1.5, 2]]), "pad_sequences with float ids in sequence 2, its message naming sequence 2,", "TypeError", "sequence 2")]
 
 

@@ -64,4 +64,5 @@ def rejects_bad_sizes(impl):
     return [outcome(lambda: make(0, 4), "PositionalEmbedding(max_len=0, k=4)"), outcome(lambda: make(8, 0), "PositionalEmbedding(max_len=8, k=0)"),
             outcome(lambda: make(-1, 4), "PositionalEmbedding(max_len=-1, k=4)"), outcome(lambda: make(3, -4), "PositionalEmbedding(max_len=3, k=-4)"),
             outcome(lambda: _positions(impl)(randn(5, 4, seed=16)), "PositionalEmbedding's forward on a 2-D x"),
-            outcome(lambda: _positions(impl)(randn(4, seed=16)), "PositionalEmbedding's forward on a 1-D x")]
+            outcome(lambda: _positions(impl)(randn(4, seed=16)), "PositionalEmbedding's forward on a 1-D x"),
+            outcome(lambda: _positions(impl)(randn(2, 3, 5, 4, seed=17)), "PositionalEmbedding's forward on a 4-D x")]

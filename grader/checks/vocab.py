@@ -77,6 +77,7 @@ def vocab_rejects_impossible_sizes(impl):
              for name, value in (("max_size", 1), ("max_size", 0), ("min_freq", 0))]
     vocab = impl.vocab.build_vocab(corpus)
     types = [outcome(lambda: impl.vocab.build_vocab(["an untokenized review"]).itos, "build_vocab on a list of strings instead of token lists"),
+             outcome(lambda: impl.vocab.build_vocab([["a", "b"], "good film"]).itos, "build_vocab with an untokenized string after a token list"),
              outcome(lambda: impl.vocab.tokenize(42), "tokenize(42)"), outcome(lambda: vocab[3], "vocab[3] (an int, not a token)")]
     return sizes + types
 

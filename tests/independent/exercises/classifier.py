@@ -32,7 +32,7 @@ class TransformerClassifier(nn.Module):
         super().__init__()
         if pool not in {"mean", "max"}:
             raise ValueError("unknown pool " + repr(pool))
-        if min(vocab_size, k, heads, depth, max_len, num_classes) < 1 or not 0 <= pad_id < vocab_size:
+        if min(vocab_size, k, heads, depth, max_len) < 1 or num_classes < 2 or not 0 <= pad_id < vocab_size:
             raise ValueError("sizes must be positive and pad_id a row of the vocabulary")
         self.head = nn.Linear(k, num_classes)
         self.norm = nn.LayerNorm(k)
