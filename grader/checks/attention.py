@@ -39,10 +39,13 @@ def weights_with_a_padding_mask(impl):
             weights, scores)
 
 
-@check("attention", "a sequence that is all padding gets weights of 0, never NaN, and self_attention outputs of 0")
+@check("attention", "a sequence that is all padding gets weights of 0, never NaN, and self_attention outputs of 0; so does any row of masked_softmax whose keys are all masked, with a full (T_query, T_key) mask too")
 def all_padding_rows_are_zero(impl):
     X, mask = randn(2, 4, 3, seed=6), padded_mask([0, 2], 4)
-    return impl.attention.attention_weights(X, mask), impl.attention.self_attention(X, mask)
+    # A mask of every (query, key) pair, broadcastable to the scores as the docstring allows: row 1 has no key left.
+    pairs = torch.tensor([[True, False, True], [False, False, False], [True, True, True]])
+    return (impl.attention.attention_weights(X, mask), impl.attention.self_attention(X, mask),
+            impl.attention.masked_softmax(randn(2, 3, 3, seed=16), pairs))
 
 
 @check("attention", "large scores must not overflow: use a softmax that subtracts the row maximum (torch.softmax does)")
