@@ -113,6 +113,14 @@ def test_two_hypotheses_with_the_learners_pattern_of_shape_errors_are_neither_na
     assert [(d.id, d.certain, d.kind) for d in found] == [("crash: RuntimeError at attention.py:67", True, "crash")]
 
 
+def test_a_hypothesis_with_shape_errors_on_most_of_the_exercises_checks_is_not_named():
+    """Shape errors on most checks say only that some shape is wrong somewhere: the pattern is no evidence then."""
+    learner = {**EXPECTED, "attention.a": SHAPE_CRASH, "attention.b": SHAPE_CRASH}
+    guess = {**EXPECTED, "attention.a": OTHER_SHAPE_CRASH, "attention.b": OTHER_SHAPE_CRASH}
+    found = diagnose("attention", CHECKS, EXPECTED, learner, [("guess", "a guess", guess)])
+    assert [d.id for d in found if d.kind == "cause"] == []
+
+
 def test_a_hypothesis_with_shape_errors_on_only_some_of_the_learners_failures_is_not_named():
     """Shape errors alike on one check are no evidence when the learner fails another check the hypothesis passes."""
     learner = {**EXPECTED, "attention.a": SHAPE_CRASH, "attention.b": SHAPE_CRASH}
