@@ -112,6 +112,11 @@ def specials_inside_reviews(code: Package):
 
 
 @probe("vocab")
+def pad_text_inside_reviews(code: Package):
+    return code.vocab.build_vocab([["<pad>", "plot", "<pad>"], ["plot"]]).itos
+
+
+@probe("vocab")
 def vocabulary_errors(code: Package):
     vocab = code.vocab.build_vocab([["x", "y"]])
     return [
