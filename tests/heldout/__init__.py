@@ -35,7 +35,7 @@ except ModuleNotFoundError:  # Python 3.10 has no tomllib
 CATALOGUE = Path(__file__).with_name("bugs.toml")
 FRESH = Path(__file__).with_name("fresh.toml")
 # Then fresh2.toml to fresh17.toml, in the order they were written.
-CATALOGUES = (CATALOGUE, FRESH, *(Path(__file__).with_name(f"fresh{n}.toml") for n in range(2, 24)))
+CATALOGUES = (CATALOGUE, FRESH, *(Path(__file__).with_name(f"fresh{n}.toml") for n in range(2, 26)))
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 
