@@ -139,5 +139,8 @@ def pool_tokens(h: torch.Tensor, mask: torch.BoolTensor, pool: str = "mean") -> 
 
     Returns:
         Tensor ``(batch, k)``; a review with no real token pools to zeros.
+
+    Raises:
+        ValueError: if ``pool`` is not ``"mean"`` or ``"max"``.
     """
     raise NotImplementedError('Exercise 7 (pool_tokens): One vector per review: the mean or the max of its real token vectors.')

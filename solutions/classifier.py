@@ -172,6 +172,9 @@ def pool_tokens(h: torch.Tensor, mask: torch.BoolTensor, pool: str = "mean") -> 
 
     Returns:
         Tensor ``(batch, k)``; a review with no real token pools to zeros.
+
+    Raises:
+        ValueError: if ``pool`` is not ``"mean"`` or ``"max"``.
     """
     ### BEGIN SOLUTION
     require_float_tensor(h, "h")

@@ -75,11 +75,12 @@ def gradients_reach_every_parameter(impl):
     return gradients(model)
 
 
-@check("classifier", "the errors the docstrings document: a pool other than mean or max, a dropout outside [0, 1), a size that is not positive, fewer than two classes, pad_id outside the vocabulary (ValueError); float ids (TypeError), ids not 2-D or T > max_len (ValueError)")
+@check("classifier", "the errors the docstrings document: a pool other than mean or max (in the classifier and in pool_tokens), a dropout outside [0, 1), a size that is not positive, fewer than two classes, pad_id outside the vocabulary (ValueError); float ids (TypeError), ids not 2-D or T > max_len (ValueError)")
 def rejects_an_unknown_pool(impl):
     make = impl.classifier.TransformerClassifier
     model = _classifier(impl)
     return [outcome(lambda: make(**SETTINGS, pool="sum"), 'TransformerClassifier(..., pool="sum")'),
+            outcome(lambda: impl.classifier.pool_tokens(randn(2, 3, 8, seed=5), padded_mask([3, 1], 3), "avg"), 'pool_tokens(h, mask, pool="avg")'),
             outcome(lambda: make(**SETTINGS, dropout=1.0), "TransformerClassifier(..., dropout=1.0)"),
             outcome(lambda: make(**{**SETTINGS, "depth": 0}), "TransformerClassifier(..., depth=0)"),
             outcome(lambda: make(**SETTINGS, num_classes=1), "TransformerClassifier(..., num_classes=1)"),

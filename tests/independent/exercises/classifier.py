@@ -51,11 +51,14 @@ class TransformerClassifier(nn.Module):
         h = self.dropout(self.position(self.token_embedding(ids)))
         for block in self.blocks:
             h = block(h, real)
-        h = self.norm(h)
-        w = real.unsqueeze(-1).to(h.dtype)
-        if self.pool == "mean":
-            pooled = (h * w).sum(1) / w.sum(1).clamp_min(1.0)
-        else:
-            pooled = h.masked_fill(w == 0, float("-inf")).max(dim=1).values
-            pooled = torch.nan_to_num(pooled, neginf=0.0) * (w.sum(1) > 0)
-        return self.head(pooled)
+        return self.head(pool_tokens(self.norm(h), real, self.pool))
+
+
+def pool_tokens(h, mask, pool="mean"):
+    if pool not in {"mean", "max"}:
+        raise ValueError("unknown pool " + repr(pool))
+    w = mask.unsqueeze(-1).to(h.dtype)
+    if pool == "mean":
+        return (h * w).sum(1) / w.sum(1).clamp_min(1.0)
+    pooled = h.masked_fill(w == 0, float("-inf")).max(dim=1).values
+    return torch.nan_to_num(pooled, neginf=0.0) * (w.sum(1) > 0)
