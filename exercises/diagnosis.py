@@ -99,10 +99,11 @@ def explains(expected: Any, produced: Any, actual: Any, check: Checked, shapes_a
     if compare(expected, actual, check) is None:
         return compare(expected, produced, check) is None
     if is_raised(produced) or is_raised(actual):
-        if shapes_alike and is_raised(produced) and is_raised(actual) and _shape_error(produced["message"]) and _shape_error(actual["message"]):
+        if not (is_raised(produced) and is_raised(actual)):
+            return False
+        if shapes_alike and _shape_error(produced["message"]) and _shape_error(actual["message"]):
             return True
-        return is_raised(produced) and is_raised(actual) and produced["raised"][0] == actual["raised"][0] \
-            and NUMBER.sub("#", produced["message"]) == NUMBER.sub("#", actual["message"])
+        return produced["raised"][0] == actual["raised"][0] and NUMBER.sub("#", produced["message"]) == NUMBER.sub("#", actual["message"])
     items = parts(expected, produced, actual)
     if items is not None:
         return all(explains(e, p, a, check, shapes_alike) for e, p, a in items)

@@ -17,14 +17,14 @@ a fifth, written blind under the same rule and different from all four;
 as a class makes mistakes: the curriculum's classic mistakes and their
 variants, which earlier catalogues may share (the edits are their own), and
 in ``fresh11.toml`` most of them inside a whole function written in another
-style than the reference's; ``fresh12.toml`` and ``fresh13.toml``, ``fresh14.toml`` and
-``fresh15.toml``, then ``fresh16.toml`` and ``fresh17.toml`` are two more of
-each kind.
+style than the reference's; ``fresh12.toml`` to ``fresh25.toml`` are more of
+each kind, written two at a time (each file's header says how).
 ``measure.py`` grades every entry of any of them (``--bugs``).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 try:
@@ -34,8 +34,10 @@ except ModuleNotFoundError:  # Python 3.10 has no tomllib
 
 CATALOGUE = Path(__file__).with_name("bugs.toml")
 FRESH = Path(__file__).with_name("fresh.toml")
-# Then fresh2.toml to fresh17.toml, in the order they were written.
-CATALOGUES = (CATALOGUE, FRESH, *(Path(__file__).with_name(f"fresh{n}.toml") for n in range(2, 26)))
+# Then every freshN.toml beside this file, in the order they were written (by N).
+NUMBERED = sorted((p for p in CATALOGUE.parent.glob("fresh*.toml") if re.fullmatch(r"fresh\d+\.toml", p.name)),
+                  key=lambda p: int(p.stem.removeprefix("fresh")))
+CATALOGUES = (CATALOGUE, FRESH, *NUMBERED)
 FIELDS = ("id", "exercise", "module", "edits", "cause")
 
 

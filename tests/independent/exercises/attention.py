@@ -7,16 +7,12 @@ from torch import nn
 
 def masked_softmax(scores, key_mask=None):
     """Softmax over the keys (last axis); keys where key_mask is False get 0, and rows with no key left are all 0."""
-    return _softmax_keys(scores, key_mask)
-
-
-def _softmax_keys(scores, keep):
-    # keep broadcasts against scores; True = key may be attended to
-    if keep is None:
+    # key_mask broadcasts against scores; True = key may be attended to
+    if key_mask is None:
         return F.softmax(scores, dim=-1)
-    scores = scores.masked_fill(keep.logical_not(), float("-inf"))
+    scores = scores.masked_fill(key_mask.logical_not(), float("-inf"))
     probs = F.softmax(scores, dim=-1)
-    return torch.where(keep.any(dim=-1, keepdim=True), probs, torch.zeros_like(probs))
+    return torch.where(key_mask.any(dim=-1, keepdim=True), probs, torch.zeros_like(probs))
 
 
 def _check_inputs(X, mask, dims):
@@ -34,7 +30,7 @@ def attention_weights(X, mask=None):
     _check_inputs(X, mask, dims=None)
     scale = X.shape[-1] ** -0.5
     scores = torch.einsum("...ik,...jk->...ij", X, X) * scale
-    return _softmax_keys(scores, None if mask is None else mask[..., None, :])
+    return masked_softmax(scores, None if mask is None else mask[..., None, :])
 
 
 def self_attention(X, mask=None):
@@ -60,6 +56,6 @@ class SelfAttention(nn.Module):
         s = k // self.heads
         q, kk, v = (f(x).unflatten(-1, (self.heads, s)).permute(0, 2, 1, 3) for f in (self.to_queries, self.to_keys, self.to_values))
         scores = torch.einsum("bhis,bhjs->bhij", q, kk) / math.sqrt(s)
-        w = _softmax_keys(scores, None if mask is None else mask[:, None, None, :])
+        w = masked_softmax(scores, None if mask is None else mask[:, None, None, :])
         out = torch.einsum("bhij,bhjs->bihs", w, v).flatten(2)
         return self.unify_heads(out)

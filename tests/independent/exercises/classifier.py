@@ -30,8 +30,7 @@ class TransformerBlock(nn.Module):
 class TransformerClassifier(nn.Module):
     def __init__(self, vocab_size, k, heads, depth, max_len, num_classes=2, pool="mean", dropout=0.0, pad_id=0):
         super().__init__()
-        if pool not in {"mean", "max"}:
-            raise ValueError("unknown pool " + repr(pool))
+        _check_pool(pool)
         if min(vocab_size, k, heads, depth, max_len) < 1 or num_classes < 2 or not 0 <= pad_id < vocab_size:
             raise ValueError("sizes must be positive and pad_id a row of the vocabulary")
         self.head = nn.Linear(k, num_classes)
@@ -54,9 +53,13 @@ class TransformerClassifier(nn.Module):
         return self.head(pool_tokens(self.norm(h), real, self.pool))
 
 
-def pool_tokens(h, mask, pool="mean"):
+def _check_pool(pool):
     if pool not in {"mean", "max"}:
         raise ValueError("unknown pool " + repr(pool))
+
+
+def pool_tokens(h, mask, pool="mean"):
+    _check_pool(pool)
     w = mask.unsqueeze(-1).to(h.dtype)
     if pool == "mean":
         return (h * w).sum(1) / w.sum(1).clamp_min(1.0)
